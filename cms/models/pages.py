@@ -1,0 +1,260 @@
+"""Pages of the editorial model: home, columns (专栏), articles, short videos."""
+
+from django.db import models
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from ..blocks import ArticleBodyBlock
+from .items import EditorialMixin, channel_targeting_panels
+
+
+class HomePage(Page):
+    intro = models.TextField("首页导语", blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("featured_columns", label="首页推荐专栏"),
+    ]
+    subpage_types = ["cms.ColumnIndexPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "首页"
+
+
+class HomeFeaturedColumn(Orderable):
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_columns")
+    column = models.ForeignKey(
+        "cms.ColumnPage", on_delete=models.CASCADE, related_name="+", verbose_name="专栏"
+    )
+
+    panels = [FieldPanel("column")]
+
+
+class ColumnIndexPage(Page):
+    intro = models.TextField("导语", blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["cms.ColumnPage"]
+    parent_page_types = ["cms.HomePage"]
+
+    class Meta:
+        verbose_name = "专栏列表"
+
+
+class ColumnPage(Page):
+    """A featured column (专栏) with an editor-curated, ordered featured list."""
+
+    intro = models.TextField("专栏简介", blank=True)
+    cover_image = models.ForeignKey(
+        "cms.PufaImage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="封面图",
+    )
+    editor_note = RichTextField("编者按", blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("cover_image"),
+        FieldPanel("editor_note"),
+        InlinePanel("featured_items", label="精选稿件（按顺序）"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    subpage_types = ["cms.ArticlePage", "cms.VideoPage"]
+    parent_page_types = ["cms.ColumnIndexPage"]
+
+    class Meta:
+        verbose_name = "专栏"
+        verbose_name_plural = "专栏"
+
+    def current_featured(self, now=None):
+        """Return live featured pages in window: pinned first, then editor order."""
+        now = now or timezone.now()
+        rows = [
+            row
+            for row in self.featured_items.select_related("item")
+            if row.item.live and row.is_current(now)
+        ]
+        rows.sort(key=lambda row: (not row.pinned, row.sort_order or 0))
+        return [row.item.specific for row in rows]
+
+
+class ColumnFeaturedItem(Orderable):
+    page = ParentalKey(ColumnPage, on_delete=models.CASCADE, related_name="featured_items")
+    item = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name="稿件"
+    )
+    pinned = models.BooleanField("置顶", default=False)
+    feature_from = models.DateTimeField("推荐开始", null=True, blank=True)
+    feature_until = models.DateTimeField("推荐结束", null=True, blank=True)
+
+    panels = [
+        FieldPanel("item", heading="稿件"),
+        FieldPanel("pinned"),
+        FieldPanel("feature_from"),
+        FieldPanel("feature_until"),
+    ]
+
+    def is_current(self, now):
+        if self.feature_from and now < self.feature_from:
+            return False
+        if self.feature_until and now >= self.feature_until:
+            return False
+        return True
+
+
+class ItemPage(EditorialMixin, Page):
+    """Fields shared by the item pages: byline, source, cover."""
+
+    byline = models.CharField("作者", max_length=64, blank=True)
+    source = models.CharField("来源", max_length=128, blank=True)
+    cover_image = models.ForeignKey(
+        "cms.PufaImage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="封面图",
+    )
+
+    parent_page_types = ["cms.ColumnPage"]
+    subpage_types = []
+
+    class Meta:
+        abstract = True
+
+    taxonomy_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("topics"),
+                FieldPanel("audiences"),
+                FieldPanel("campaigns"),
+                FieldPanel("tags"),
+            ],
+            heading="分类",
+        )
+    ]
+
+
+class ArticleKind(models.TextChoices):
+    EXPLAINER = "explainer", "普法解读"
+    CASE = "case", "案例解读"
+    NEWS = "news", "新闻"
+    QA = "qa", "问答"
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticlePage(ItemPage):
+    """An article (图文)."""
+
+    kind = models.CharField(
+        "类型", max_length=16, choices=ArticleKind.choices, default=ArticleKind.EXPLAINER
+    )
+    subtitle = models.CharField("副标题", max_length=255, blank=True)
+    body = StreamField(ArticleBodyBlock(), verbose_name="正文", blank=True)
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True, verbose_name="标签")
+
+    content_panels = (
+        Page.content_panels
+        + [
+            FieldPanel("kind"),
+            FieldPanel("subtitle"),
+            FieldPanel("summary"),
+            FieldPanel("body"),
+            FieldPanel("byline"),
+            FieldPanel("source"),
+            FieldPanel("cover_image"),
+            FieldPanel("correction_note"),
+        ]
+        + ItemPage.taxonomy_panels
+        + channel_targeting_panels
+    )
+    search_fields = Page.search_fields + [
+        index.SearchField("subtitle"),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("kind"),
+    ]
+
+    class Meta:
+        verbose_name = "图文稿件"
+        verbose_name_plural = "图文稿件"
+
+    @property
+    def item_kind(self):
+        return "article"
+
+
+class VideoTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.VideoPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class VideoPage(ItemPage):
+    """A short video (短视频) with its poster and subtitles."""
+
+    video = models.ForeignKey(
+        "media_pipeline.Video",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="视频",
+    )
+    poster = models.ForeignKey(
+        "cms.PufaImage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="封面帧",
+    )
+    description = RichTextField("视频说明", blank=True)
+    transcript = models.TextField("文字稿", blank=True)
+    tags = ClusterTaggableManager(through=VideoTag, blank=True, verbose_name="标签")
+
+    content_panels = (
+        Page.content_panels
+        + [
+            FieldPanel("video"),
+            FieldPanel("poster"),
+            FieldPanel("summary"),
+            FieldPanel("description"),
+            FieldPanel("transcript"),
+            FieldPanel("byline"),
+            FieldPanel("source"),
+            FieldPanel("cover_image"),
+            FieldPanel("correction_note"),
+        ]
+        + ItemPage.taxonomy_panels
+        + channel_targeting_panels
+    )
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.SearchField("transcript"),
+    ]
+
+    class Meta:
+        verbose_name = "短视频稿件"
+        verbose_name_plural = "短视频稿件"
+
+    @property
+    def item_kind(self):
+        return "video"

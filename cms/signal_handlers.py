@@ -1,0 +1,1 @@
+"""Signal receivers of the editorial model (cache purge, search text)."""

@@ -1,0 +1,114 @@
+"""Shared fixtures: the site tree from the data migration, and item factories."""
+
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Give each test its own public and private folders."""
+    from django.core.files.storage import storages
+
+    if "S3Storage" in settings.STORAGES["default"]["BACKEND"]:
+        yield
+        return
+    public, private = tmp_path / "public", tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(public), "base_url": "/media/"},
+        },
+        "public": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(public), "base_url": "/media/"},
+        },
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(private), "base_url": None},
+        },
+    }
+    settings.PUBLIC_MEDIA_ROOT = public
+    settings.PRIVATE_MEDIA_ROOT = private
+    storages._storages = {}
+    storages._backends = None
+    yield
+    storages._storages = {}
+    storages._backends = None
+
+
+@pytest.fixture
+def home(db):
+    from cms.models import HomePage
+
+    return HomePage.objects.get()
+
+
+@pytest.fixture
+def column_index(home):
+    from cms.models import ColumnIndexPage
+
+    return ColumnIndexPage.objects.get()
+
+
+@pytest.fixture
+def make_user(db):
+    from cms.models import User
+
+    def make(username=None, groups=(), **kwargs):
+        username = username or f"user{next(_counter)}"
+        user = User.objects.create_user(
+            username=username, password="pw-Pufa-2026", email=f"{username}@example.cn", **kwargs
+        )
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def make_column(column_index):
+    from cms.models import ColumnPage
+
+    def make(title="以案说法", slug=None, **kwargs):
+        column = ColumnPage(title=title, slug=slug or f"column-{next(_counter)}", **kwargs)
+        column_index.add_child(instance=column)
+        column.save_revision().publish()
+        return column
+
+    return make
+
+
+@pytest.fixture
+def make_article(make_column):
+    from cms.models import ArticlePage
+
+    def make(parent=None, title="民法典里的居住权", publish=True, body=None, **kwargs):
+        parent = parent or make_column()
+        kwargs.setdefault("summary", "居住权是民法典新设立的用益物权。")
+        article = ArticlePage(
+            title=title,
+            slug=kwargs.pop("slug", f"article-{next(_counter)}"),
+            body=body
+            if body is not None
+            else [("paragraph", "<p>居住权人有权按照合同约定占有、使用他人的住宅。</p>")],
+            **kwargs,
+        )
+        parent.add_child(instance=article)
+        revision = article.save_revision()
+        if publish:
+            revision.publish()
+            article.refresh_from_db()
+        return article
+
+    return make

@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path  # noqa: F401
 
 app_name = "channels"
-urlpatterns = []
+urlpatterns = [
+    path("channels/wechat/", include("channels.wechat.urls")),
+]

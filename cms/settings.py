@@ -339,3 +339,16 @@ PUFA_MEDIA_LEASE_SECONDS = int(env("PUFA_MEDIA_LEASE_SECONDS", "60"))
 PUFA_MEDIA_MAX_ATTEMPTS = int(env("PUFA_MEDIA_MAX_ATTEMPTS", "3"))
 PUFA_MEDIA_SIGNED_URL_SECONDS = int(env("PUFA_MEDIA_SIGNED_URL_SECONDS", "300"))
 PUFA_MEDIA_CJK_FONT = env("PUFA_MEDIA_CJK_FONT")
+
+# Moderation (三审三校): sign-off numbers the approved revision and publishes it;
+# an edit during review makes earlier approvals stale.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "moderation.workflow.finish_workflow"
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+# Domains (and their subdomains) items may link to without a finding.
+PUFA_LINK_ALLOWLIST = env_list(
+    "PUFA_LINK_ALLOWLIST",
+    "gov.cn,npc.gov.cn,court.gov.cn,moj.gov.cn,spp.gov.cn,chinacourt.org,"
+    "pkulaw.com,flk.npc.gov.cn,localhost,127.0.0.1",
+)
+# Hours a step may wait before the moderation queue shows it as late.
+PUFA_REVIEW_SLA_HOURS = int(env("PUFA_REVIEW_SLA_HOURS", "24"))

@@ -30,12 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from channels.adapters.base import (
-    PermanentError,
-    RejectedError,
-    TransientError,
-    UncertainError,
-)
+from channels.adapters.base import PermanentError, RejectedError, TransientError
 
 logger = logging.getLogger("pufa.wechat")
 
@@ -50,8 +45,6 @@ DAILY_QUOTAS = {
 }
 TOKEN_ERRORS = {40001, 40014, 42001}
 CONFIG_ERRORS = {40013, 40125, 40164, 41001, 48001}
-# Calls whose effect at the peer is unknown when the answer is lost.
-NOT_REPEATABLE = {"freepublish/submit"}
 
 MESSAGES = {
     -1: "微信服务器繁忙，稍后自动重试。",
@@ -337,15 +330,11 @@ class WeChatClient:
         except requests.exceptions.ConnectTimeout as error:
             raise TransientError("连接微信服务器超时，稍后自动重试。") from error
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as error:
-            connect_failed = isinstance(error, requests.exceptions.ConnectionError) and (
-                "NewConnectionError" in repr(error) or "Connection refused" in repr(error)
-            )
-            if api in NOT_REPEATABLE and not connect_failed:
-                raise UncertainError(
-                    "提交发布时与微信的连接中断，无法确定是否已提交，请核实。",
-                    detail={"api": api},
-                ) from error
-            raise TransientError("与微信服务器的连接失败，稍后自动重试。") from error
+            # Repeating is safe even for freepublish/submit: WeChat takes a
+            # draft out of the draft box when it is submitted, so a repeat of
+            # a submit that did happen answers 40007 instead of publishing
+            # twice (the adapter reports that case as uncertain).
+            raise TransientError("与微信服务器的连接中断，稍后自动重试。") from error
         if response.status_code >= 500:
             raise TransientError(f"微信服务器错误（HTTP {response.status_code}），稍后自动重试。")
         try:

@@ -512,10 +512,10 @@ class FakeWeChat:
         ]
 
     def get_publish(self, account, body):
+        self.count_call(account, "freepublish/get")
         job = self.publishes.get(_int(body.get("publish_id")))
         if not job or job["appid"] != account.appid:
             raise ApiError(40007)
-        self.count_call(account, "freepublish/get")
         answer = {"publish_id": _int(body.get("publish_id")), "publish_status": job["status"]}
         if job["status"] in (0, 5, 6):
             items = self.article_urls(job)
@@ -802,7 +802,9 @@ class FakeWeChatServer:
         return self.url + "/cgi-bin/"
 
     def start(self):
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         return self
 

@@ -54,7 +54,9 @@ class CallbackInbox:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def wait(self, count, timeout=5.0):
         deadline = time.monotonic() + timeout
@@ -193,12 +195,13 @@ def make_wechat_article(make_article, make_image):
     """An approved article targeted at WeChat, with images and a compliance number."""
 
     def make(title="民法典里的居住权", *, publish=True, body=None, **kwargs):
-        image = make_image()
         kwargs.setdefault("to_wechat", True)
         kwargs.setdefault("byline", "普法办")
-        kwargs.setdefault("cover_image", make_image(1600, 900))
+        if "cover_image" not in kwargs:
+            kwargs["cover_image"] = make_image(1600, 900)
         kwargs.setdefault("compliance_number", f"PF-2026-{next(_counter):04d}")
         if body is None:
+            image = make_image()
             body = [
                 ("paragraph", "<p>居住权人有权按照合同约定<b>占有、使用</b>他人的住宅。</p>"),
                 ("image", {"image": image, "caption": "居住权登记现场"}),

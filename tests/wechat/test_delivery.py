@@ -1,0 +1,307 @@
+"""Two-phase delivery of WeChat posts through the outbox, with the fake platform."""
+
+import pytest
+from django.utils import timezone
+
+from channels import outbox
+from channels.models import Delivery, DeliveryEvent, DeliveryState
+from channels.wechat import posts
+from channels.wechat.formatter import html_problems
+from channels.wechat.models import (
+    PostState,
+    WeChatCallbackEvent,
+    WeChatPost,
+)
+
+from .conftest import deliver_callbacks, fault, held_rows, inspect
+
+
+@pytest.fixture
+def publisher(make_user):
+    return make_user(groups=["渠道发布"])
+
+
+def compose_and_send(destination, publisher, rows=None):
+    rows = rows if rows is not None else held_rows(destination)
+    post = posts.compose_post(destination, rows, user=publisher)
+    outbox.run_once()
+    post.refresh_from_db()
+    return post, [Delivery.objects.get(pk=row.pk) for row in rows]
+
+
+def states(rows):
+    return [Delivery.objects.get(pk=row.pk).state for row in rows]
+
+
+def the_publish(fake):
+    (job,) = inspect(fake)["publishes"].values()
+    return job
+
+
+def test_post_of_three_items_is_one_draft_then_delivered_by_callback(
+    account, fake, inbox, client, make_wechat_article, publisher
+):
+    items = [make_wechat_article(title=f"第{n}篇 民法典与生活") for n in (1, 2, 3)]
+
+    post, rows = compose_and_send(account, publisher)
+
+    assert post.state == PostState.AWAITING_CONFIRMATION
+    assert [r.state for r in rows] == [DeliveryState.AWAITING_CONFIRMATION] * 3
+    assert [r.receipt["index"] for r in rows] == [1, 2, 3]
+    assert all(r.receipt["draft_media_id"] == post.draft_media_id for r in rows)
+    state = inspect(fake)
+    assert [c["api"] for c in state["calls"]].count("draft/add") == 1
+    assert [c["api"] for c in state["calls"]].count("freepublish/submit") == 1
+    job = the_publish(fake)
+    assert [a["title"] for a in job["articles"]] == [i.title for i in items]
+    assert all(a["dropped"] == [] for a in job["articles"])
+    assert all(html_problems(a["content"]) == [] for a in job["articles"])
+
+    answers = deliver_callbacks(client, inbox.take(1))
+
+    assert [a.content for a in answers] == [b"success"]
+    rows = [Delivery.objects.get(pk=r.pk) for r in rows]
+    assert [r.state for r in rows] == [DeliveryState.DELIVERED] * 3
+    urls = [r.receipt["article_url"] for r in rows]
+    assert [u.rsplit("_", 1)[1] for u in urls] == ["1", "2", "3"]
+    assert "居住权人有权" in __import__("requests").get(urls[0], timeout=5).text
+
+
+def test_token_expiring_in_the_middle_of_a_delivery(
+    account, fake, inbox, client, make_wechat_article, publisher
+):
+    make_wechat_article()
+    fault(fake, kind="expire_token_after", api="draft/add")
+
+    post, rows = compose_and_send(account, publisher)
+
+    assert rows[0].state == DeliveryState.AWAITING_CONFIRMATION
+    submits = [c["errcode"] for c in inspect(fake)["calls"] if c["api"] == "freepublish/submit"]
+    assert submits == [42001, 0]
+    assert inspect(fake)["stable_token_calls"] == {"normal": 2, "force": 0}
+    deliver_callbacks(client, inbox.take(1))
+    assert states(rows) == [DeliveryState.DELIVERED]
+
+
+def test_quota_exhaustion_pauses_the_account_and_keeps_the_draft(
+    account, fake, make_wechat_article, publisher
+):
+    make_wechat_article()
+    fault(fake, kind="quota", api="freepublish/submit", limit=0)
+
+    post, rows = compose_and_send(account, publisher)
+
+    account.refresh_from_db()
+    assert rows[0].state == DeliveryState.PENDING
+    assert "暂停至明日零点" in rows[0].last_error
+    assert rows[0].next_attempt_at >= account.paused_until > timezone.now()
+    assert post.draft_media_id and not post.publish_id
+    assert inspect(fake)["publishes"] == {}
+    # The outbox leaves a paused account alone.
+    assert outbox.run_once() == 0
+
+
+def test_platform_rejection_marks_every_article_rejected_with_the_reason(
+    account, fake, inbox, client, make_wechat_article, publisher
+):
+    make_wechat_article(title="第一篇")
+    make_wechat_article(title="第二篇")
+    fault(fake, kind="publish_outcome", status=4, fail_idx=[2])
+
+    post, rows = compose_and_send(account, publisher)
+    deliver_callbacks(client, inbox.take(1))
+
+    rows = [Delivery.objects.get(pk=r.pk) for r in rows]
+    assert [r.state for r in rows] == [DeliveryState.REJECTED] * 2
+    assert "平台审核未通过" in rows[0].events.last().message
+    assert "第 2 篇" in rows[0].events.last().message
+
+
+def test_revoked_after_success(account, fake, inbox, client, make_wechat_article, publisher):
+    make_wechat_article()
+    post, rows = compose_and_send(account, publisher)
+    deliver_callbacks(client, inbox.take(1))
+    assert states(rows) == [DeliveryState.DELIVERED]
+
+    fault(fake, kind="after_success", publish_id=post.publish_id, status=6)
+    deliver_callbacks(client, inbox.take(1))
+
+    post.refresh_from_db()
+    assert states(rows) == [DeliveryState.REVOKED]
+    assert post.state == PostState.REVOKED
+    assert "被系统封禁" in Delivery.objects.get(pk=rows[0].pk).events.last().message
+
+
+def test_duplicate_callbacks_under_both_event_names_change_state_once(
+    account, fake, inbox, client, make_wechat_article, publisher
+):
+    make_wechat_article()
+    fault(fake, kind="callback", mode="both_names")
+
+    post, rows = compose_and_send(account, publisher)
+    received = inbox.take(2)
+    answers = deliver_callbacks(client, received + received)
+
+    assert [a.content for a in answers] == [b"success"] * 4
+    assert "PUBLISHJOBFINISH" in received[0]["body"].decode()
+    assert "FREEPUBLISHJOBFINISH" in received[1]["body"].decode()
+    assert states(rows) == [DeliveryState.DELIVERED]
+    delivered_events = DeliveryEvent.objects.filter(
+        delivery_id=rows[0].pk, to_state=DeliveryState.DELIVERED
+    )
+    assert delivered_events.count() == 1
+    assert WeChatCallbackEvent.objects.get(publish_id=post.publish_id).repeats == 3
+
+
+def test_out_of_order_callbacks_never_undo_a_later_state(
+    account, fake, inbox, client, make_wechat_article, publisher
+):
+    make_wechat_article()
+    post, rows = compose_and_send(account, publisher)
+    success = inbox.take(1)
+    fault(fake, kind="after_success", publish_id=post.publish_id, status=5)
+    deleted = inbox.take(1)
+
+    deliver_callbacks(client, deleted + success)
+
+    post.refresh_from_db()
+    assert post.state == PostState.REVOKED
+    assert post.article_id
+    assert states(rows) == [DeliveryState.REVOKED]
+
+
+def test_worker_killed_between_draft_and_submit_makes_no_duplicate(
+    account, fake, inbox, client, make_wechat_article, publisher, monkeypatch
+):
+    from channels.wechat.client import WeChatClient
+
+    make_wechat_article()
+    rows = held_rows(account)
+    post = posts.compose_post(account, rows, user=publisher)
+    real_submit = WeChatClient.submit
+
+    def die(self, media_id):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(WeChatClient, "submit", die)
+    with pytest.raises(SystemExit):
+        outbox.run_once()
+    monkeypatch.setattr(WeChatClient, "submit", real_submit)
+
+    post.refresh_from_db()
+    assert post.draft_media_id and not post.publish_id
+    assert states(rows) == [DeliveryState.SENDING]
+    later = timezone.now() + timezone.timedelta(minutes=10)
+    assert outbox.reap_expired_leases(now=later) == 1
+    Delivery.objects.filter(pk=rows[0].pk).update(next_attempt_at=None)
+    outbox.run_once()
+
+    state = inspect(fake)
+    assert [c["api"] for c in state["calls"]].count("draft/add") == 1
+    assert len(state["publishes"]) == 1
+    assert the_publish(fake)["draft_media_id"] == post.draft_media_id
+    deliver_callbacks(client, inbox.take(1))
+    assert states(rows) == [DeliveryState.DELIVERED]
+
+
+def test_lost_submit_answer_is_resubmitted_once_and_never_duplicated(
+    account, fake, make_wechat_article, publisher
+):
+    make_wechat_article()
+    fault(fake, kind="hang", api="freepublish/submit", seconds=0.1)
+
+    post, rows = compose_and_send(account, publisher)
+
+    assert rows[0].state == DeliveryState.PENDING
+    Delivery.objects.filter(pk=rows[0].pk).update(next_attempt_at=None)
+    outbox.run_once()
+    assert states(rows) == [DeliveryState.AWAITING_CONFIRMATION]
+    assert len(inspect(fake)["publishes"]) == 1
+
+
+def test_polling_confirms_when_no_callback_comes_and_spares_the_quota(
+    account, fake, make_wechat_article, publisher, settings
+):
+    settings.PUFA_WECHAT_POLL_SECONDS = 3600
+    make_wechat_article()
+    fault(fake, kind="callback", mode="drop")
+    post, rows = compose_and_send(account, publisher)
+    import time
+
+    deadline = time.monotonic() + 5
+    while the_publish(fake)["status"] == 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    outbox.check_confirmations()
+    outbox.check_confirmations()
+
+    assert states(rows) == [DeliveryState.DELIVERED]
+    gets = [c for c in inspect(fake)["calls"] if c["api"] == "freepublish/get"]
+    assert len(gets) == 1
+
+
+def test_retracting_one_article_deletes_only_its_index(
+    account, fake, inbox, client, make_wechat_article, publisher, make_user
+):
+    from channels.services import retract_item
+
+    items = [make_wechat_article(title=f"第{n}篇") for n in (1, 2, 3)]
+    post, rows = compose_and_send(account, publisher)
+    deliver_callbacks(client, inbox.take(1))
+
+    retract_item(items[1], user=make_user(), reason="事实有误")
+    outbox.run_once()
+
+    job = the_publish(fake)
+    assert job["deleted_idx"] == [2]
+    assert job["status"] == 0
+    assert states(rows) == [
+        DeliveryState.DELIVERED,
+        DeliveryState.REVOKED,
+        DeliveryState.DELIVERED,
+    ]
+    retraction = Delivery.objects.get(action="retract", object_id=str(items[1].pk))
+    assert retraction.state == DeliveryState.DELIVERED
+    assert retraction.receipt["deleted_index"] == 2
+
+
+@pytest.mark.parametrize("mode", ["republish", "notice"])
+def test_correction_follows_the_destination_correction_mode(
+    make_account, fake, inbox, client, make_wechat_article, publisher, mode
+):
+    destination = make_account(config={"correction_mode": mode})
+    item = make_wechat_article(title="居住权怎么登记")
+    first_post, _ = compose_and_send(destination, publisher)
+    deliver_callbacks(client, inbox.take(1))
+
+    item.correction_note = "第二段的登记机关表述有误，已更正。"
+    item.save_revision().publish()
+    update_rows = held_rows(destination)
+    second_post, rows = compose_and_send(destination, publisher, update_rows)
+    deliver_callbacks(client, inbox.take(1))
+
+    assert [r.action for r in rows] == ["update"]
+    assert states(rows) == [DeliveryState.DELIVERED]
+    jobs = inspect(fake)["publishes"]
+    first, second = (jobs[first_post.publish_id], jobs[second_post.publish_id])
+    assert "更正说明：第二段的登记机关表述有误" in second["articles"][0]["content"]
+    if mode == "republish":
+        assert first["status"] == 5
+        assert second["articles"][0]["title"] == "居住权怎么登记"
+    else:
+        assert first["status"] == 0
+        assert second["articles"][0]["title"] == "更正：居住权怎么登记"
+
+
+def test_more_than_eight_items_cannot_be_one_post(account, make_wechat_article, publisher):
+    from django.core.exceptions import ValidationError
+
+    for n in range(9):
+        make_wechat_article(title=f"第{n}篇", body=[], cover_image=None)
+    rows = held_rows(account)
+
+    with pytest.raises(ValidationError) as caught:
+        posts.compose_post(account, rows, user=publisher)
+
+    assert "最多 8 篇" in caught.value.messages[0]
+    assert WeChatPost.objects.count() == 0

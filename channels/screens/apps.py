@@ -6,3 +6,16 @@ class ScreensConfig(AppConfig):
     label = "screens"
     verbose_name = "屏幕"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cms.scheduler import register_periodic
+
+        from ..adapters import register
+        from ..newspaper.adapter import NewspaperAdapter
+        from .adapter import ScreensAdapter
+        from .compiler import compile_all
+
+        register("screens", ScreensAdapter)
+        register("newspaper", NewspaperAdapter)
+        # Flight windows move through the compile horizon as time passes.
+        register_periodic("screens.compile", 300, compile_all)

@@ -1,0 +1,106 @@
+"""The screen health page (屏幕监控) and device approval, in the Wagtail admin."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .models import DeviceStatus, RemovalWait, ScreenDevice, ScreenGroup
+from .playlist import unconfirmed_devices
+
+logger = logging.getLogger("pufa.screens")
+
+OPERATOR_GROUP = "屏幕运维"
+
+
+def user_can_operate_screens(user) -> bool:
+    return user.is_active and (
+        user.is_superuser or user.groups.filter(name=OPERATOR_GROUP).exists()
+    )
+
+
+def _rows(now):
+    rows = []
+    for device in ScreenDevice.objects.select_related("group", "approved_by"):
+        latest = device.group.latest_snapshot() if device.group else None
+        rows.append(
+            {
+                "device": device,
+                "offline": device.status == DeviceStatus.APPROVED
+                and device.is_offline(now),
+                "behind": bool(latest and device.reported_seq < latest.seq),
+                "latest": latest.version if latest else "",
+            }
+        )
+    return rows
+
+
+def health(request):
+    if not user_can_operate_screens(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    rows = _rows(now)
+    waits = []
+    for wait in RemovalWait.objects.select_related("group")[:50]:
+        waits.append(
+            {
+                "wait": wait,
+                "pending": []
+                if wait.confirmed_at
+                else list(unconfirmed_devices(wait.group, wait.seq)),
+            }
+        )
+    context = {
+        "rows": rows,
+        "waits": waits,
+        "groups": ScreenGroup.objects.all(),
+        "offline_count": sum(1 for r in rows if r["offline"]),
+        "pending_count": sum(
+            1 for r in rows if r["device"].status == DeviceStatus.PENDING
+        ),
+        "now": now,
+    }
+    return TemplateResponse(request, "screens/admin/health.html", context)
+
+
+@require_POST
+def approve(request, device_id):
+    if not user_can_operate_screens(request.user):
+        raise PermissionDenied
+    device = get_object_or_404(ScreenDevice, pk=device_id)
+    group = ScreenGroup.objects.filter(pk=request.POST.get("group") or 0).first()
+    if group is None:
+        messages.error(request, "请先为设备选择屏幕组，再审核通过。")
+        return redirect("screens_health")
+    token = device.issue_token()
+    device.group = group
+    device.status = DeviceStatus.APPROVED
+    device.approved_by = request.user
+    device.approved_at = timezone.now()
+    device.save()
+    logger.info("screen device approved device=%s group=%s", device.pk, group.slug)
+    player_url = request.build_absolute_uri(f"/screens/player/?device={token}")
+    messages.success(
+        request,
+        f"设备“{device.name}”已启用。播放地址（只显示这一次，请立即配置到设备）：{player_url}",
+    )
+    return redirect("screens_health")
+
+
+@require_POST
+def revoke(request, device_id):
+    if not user_can_operate_screens(request.user):
+        raise PermissionDenied
+    device = get_object_or_404(ScreenDevice, pk=device_id)
+    device.status = DeviceStatus.REVOKED
+    device.token_hash = ""
+    device.save(update_fields=["status", "token_hash"])
+    logger.info("screen device revoked device=%s", device.pk)
+    messages.success(request, f"设备“{device.name}”已停用，原播放地址立即失效。")
+    return redirect("screens_health")

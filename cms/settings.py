@@ -352,3 +352,30 @@ PUFA_LINK_ALLOWLIST = env_list(
 )
 # Hours a step may wait before the moderation queue shows it as late.
 PUFA_REVIEW_SLA_HOURS = int(env("PUFA_REVIEW_SLA_HOURS", "24"))
+
+# Channels: the delivery outbox (leases, retries, circuit breaker) and the
+# 410 Gone answer at the paths of retracted pages.
+MIDDLEWARE.append("channels.middleware.RetractedPathMiddleware")
+PUFA_DELIVERY_LEASE_SECONDS = float(env("PUFA_DELIVERY_LEASE_SECONDS", "30"))
+PUFA_DELIVERY_MAX_ATTEMPTS = int(env("PUFA_DELIVERY_MAX_ATTEMPTS", "8"))
+PUFA_DELIVERY_BACKOFF_BASE = float(env("PUFA_DELIVERY_BACKOFF_BASE", "2"))
+PUFA_DELIVERY_BACKOFF_MAX = float(env("PUFA_DELIVERY_BACKOFF_MAX", "600"))
+PUFA_BREAKER_THRESHOLD = int(env("PUFA_BREAKER_THRESHOLD", "5"))
+PUFA_BREAKER_COOLDOWN_SECONDS = float(env("PUFA_BREAKER_COOLDOWN_SECONDS", "30"))
+PUFA_OLDEST_PENDING_LIMIT = int(env("PUFA_OLDEST_PENDING_LIMIT", "600"))
+
+# WeChat: how often an unconfirmed post may be polled (freepublish/get has a
+# small daily quota), and in embedded mode the fake WeChat platform that
+# `make run` starts for the `demo` account (production talks to WeChat).
+PUFA_WECHAT_POLL_SECONDS = int(env("PUFA_WECHAT_POLL_SECONDS", "60"))
+PUFA_WECHAT_FAKE_PORT = int(env("PUFA_WECHAT_FAKE_PORT", "8025"))
+PUFA_WECHAT_FAKE_ACCOUNTS = VAR_DIR / "wechat-fake-accounts.json"
+if not PRODUCTION:
+    PUFA_EXTRA_PROCESSES = {
+        **globals().get("PUFA_EXTRA_PROCESSES", {}),
+        "wechat-fake": [
+            "{python}", "-m", "channels.wechat.fake_server",
+            "--port", str(PUFA_WECHAT_FAKE_PORT),
+            "--accounts", str(PUFA_WECHAT_FAKE_ACCOUNTS),
+        ],
+    }

@@ -1,17 +1,257 @@
-"""The web channel adapter."""
+"""The web channel: the live site, or pages baked to a static docroot.
+
+A *live* destination (``config["mode"] == "live"``, the default) is the
+Wagtail site itself: publishing purges the caches in front of the page, a
+retraction unpublishes it, purges, and leaves the path answering 410 Gone.
+
+A *static* destination (页面静态化, ``config["mode"] == "static"``) renders the
+page and writes it under a docroot, either a local folder
+(``config["docroot"]``) or an S3 prefix (``config["s3"]``: ``bucket``,
+``prefix``, ``endpoint_url``, ``region``; credentials ``access_key`` and
+``secret_key``). Files are written to a temporary name and renamed, so a
+reader never sees half a page; the receipt carries the content hash. A
+retraction deletes the page and leaves a ``410.gone`` marker that the nginx
+configuration in the README turns into 410 Gone.
+"""
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from django.test import RequestFactory
+from django.utils.html import escape
 
 from . import register
-from .base import Adapter, DeliveryResult
+from .base import (
+    Adapter,
+    Capabilities,
+    DeliveryResult,
+    Finding,
+    PermanentError,
+    TransientError,
+)
+
+logger = logging.getLogger("pufa.channels.web")
+
+GONE_MARKER = "410.gone"
+PAGE_FILE = "index.html"
+
+
+def page_path(page) -> str:
+    parts = page.get_url_parts()
+    if not parts or not parts[2]:
+        raise PermanentError("该稿件没有公开网址（不在站点树中）。")
+    return parts[2]
+
+
+def purge(page) -> None:
+    """Drop the cached copies of ``page`` here and at the CDN."""
+    try:
+        from cms import caching
+
+        caching.invalidate_page(page)
+        caching.purge_related(page)
+    except ImportError:
+        pass
+    from django.conf import settings
+
+    if getattr(settings, "WAGTAILFRONTENDCACHE", None):
+        from wagtail.contrib.frontend_cache.utils import purge_page_from_cache
+
+        purge_page_from_cache(page)
+
+
+def render_page(page) -> bytes:
+    """Render ``page`` as an anonymous visitor sees it."""
+    from django.contrib.auth.models import AnonymousUser
+
+    site = page.get_site()
+    host = site.hostname if site else "localhost"
+    request = RequestFactory().get(page_path(page), HTTP_HOST=host)
+    request.user = AnonymousUser()
+    response = page.serve(request)
+    if hasattr(response, "render"):
+        response = response.render()
+    if response.status_code != 200:
+        raise TransientError(f"页面渲染返回 {response.status_code}。")
+    return response.content
+
+
+class LocalDocroot:
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def _dir(self, url_path):
+        relative = url_path.strip("/")
+        target = (self.root / relative).resolve()
+        if self.root.resolve() not in (target, *target.parents):
+            raise PermanentError("页面路径超出静态目录。")
+        return target
+
+    def write(self, url_path, name, content: bytes) -> str:
+        folder = self._dir(url_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, folder / name)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+        return str(folder / name)
+
+    def read(self, url_path, name):
+        path = self._dir(url_path) / name
+        return path.read_bytes() if path.exists() else None
+
+    def delete(self, url_path, name):
+        path = self._dir(url_path) / name
+        if path.exists():
+            path.unlink()
+
+
+class S3Docroot:
+    def __init__(self, options, credentials):
+        import boto3
+
+        self.bucket = options["bucket"]
+        self.prefix = options.get("prefix", "").strip("/")
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=options.get("endpoint_url") or None,
+            region_name=options.get("region") or "us-east-1",
+            aws_access_key_id=credentials.get("access_key") or None,
+            aws_secret_access_key=credentials.get("secret_key") or None,
+        )
+
+    def _key(self, url_path, name):
+        parts = [self.prefix, url_path.strip("/"), name]
+        return "/".join(part for part in parts if part)
+
+    def write(self, url_path, name, content: bytes) -> str:
+        key = self._key(url_path, name)
+        # One PUT replaces the object as a whole: readers see old or new.
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=content,
+            ContentType="text/html; charset=utf-8",
+            Metadata={"sha256": hashlib.sha256(content).hexdigest()},
+        )
+        return f"s3://{self.bucket}/{key}"
+
+    def read(self, url_path, name):
+        from botocore.exceptions import ClientError
+
+        try:
+            obj = self.client.get_object(
+                Bucket=self.bucket, Key=self._key(url_path, name)
+            )
+        except ClientError:
+            return None
+        return obj["Body"].read()
+
+    def delete(self, url_path, name):
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(url_path, name))
 
 
 class WebAdapter(Adapter):
     channel = "web"
+    label = "网站"
+    capabilities = Capabilities(update_in_place=True, delete=True)
+
+    @property
+    def config(self):
+        return (self.destination.config or {}) if self.destination else {}
+
+    @property
+    def is_static(self):
+        return self.config.get("mode") == "static"
+
+    def docroot(self):
+        if self.config.get("s3"):
+            return S3Docroot(self.config["s3"], self.destination.credentials())
+        if self.config.get("docroot"):
+            return LocalDocroot(self.config["docroot"])
+        raise PermanentError("静态网站渠道未配置静态目录（docroot 或 s3）。")
+
+    def validate(self, item) -> list[Finding]:
+        if not hasattr(item, "get_url_parts"):
+            return [
+                Finding(
+                    "web",
+                    "公益广告不单独成页，网站渠道只在相关页面中展示。",
+                    severity="warning",
+                )
+            ]
+        return []
+
+    def preview(self, item) -> str:
+        summary = escape(getattr(item, "summary", ""))
+        return (
+            f'<article class="pufa-web-preview"><h1>{escape(item.title)}</h1>'
+            f"<p>{summary}</p></article>"
+        )
+
+    def _page(self, delivery):
+        page = delivery.live_item()
+        if page is None or not hasattr(page, "get_url_parts"):
+            raise PermanentError("网站渠道只能发布页面类稿件。")
+        return page
 
     def publish(self, delivery) -> DeliveryResult:
-        return DeliveryResult("delivered")
+        page = self._page(delivery)
+        if not page.live:
+            raise PermanentError("页面已不在线，未发布到网站。")
+        path = page_path(page)
+        receipt = {"url": page.full_url or path, "path": path}
+        if self.is_static:
+            receipt.update(self._bake(page, path))
+        purge(page)
+        logger.info("web published page=%s static=%s", page.pk, self.is_static)
+        return DeliveryResult("delivered", receipt)
+
+    def update(self, delivery) -> DeliveryResult:
+        return self.publish(delivery)
+
+    def _bake(self, page, path):
+        content = render_page(page)
+        digest = hashlib.sha256(content).hexdigest()
+        docroot = self.docroot()
+        current = docroot.read(path, PAGE_FILE)
+        if current is None or hashlib.sha256(current).hexdigest() != digest:
+            location = docroot.write(path, PAGE_FILE, content)
+        else:
+            location = "unchanged"
+        docroot.delete(path, GONE_MARKER)
+        return {"sha256": digest, "file": location, "bytes": len(content)}
 
     def retract(self, delivery) -> DeliveryResult:
-        return DeliveryResult("revoked")
+        from ..outbox import retracting
+        from ..services import _unpublish, remember_retracted_url
+
+        page = delivery.live_item()
+        receipt = delivery.previous_receipt()
+        path = receipt.get("path") or (page_path(page) if page else "")
+        if page is not None:
+            if page.live:
+                with retracting():
+                    _unpublish(page, delivery.created_by)
+            remember_retracted_url(page)
+            purge(page)
+        if self.is_static and path:
+            docroot = self.docroot()
+            docroot.delete(path, PAGE_FILE)
+            docroot.write(path, GONE_MARKER, b"410 Gone\n")
+        logger.info("web retracted path=%s", path)
+        return DeliveryResult("revoked", {"path": path, "gone": True})
 
 
 register("web", WebAdapter)

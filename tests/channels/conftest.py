@@ -9,17 +9,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 
+def _scratch_dir():
+    # Migrating a file database is slow on a busy disk; memory-backed is not.
+    return "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+
+
 def pytest_configure(config):
     """Give SQLite test runs a database file, so worker subprocesses can share it."""
     from django.conf import settings
 
+    if os.environ.get("PUFA_TEST_MEMORY_DB"):
+        return
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3") and not database.get("TEST", {}).get(
         "NAME"
     ):
-        database.setdefault("TEST", {})["NAME"] = os.path.join(
-            tempfile.gettempdir(), f"pufa-channels-test-{os.getpid()}.sqlite3"
-        )
+        database.setdefault("TEST", {})["NAME"] = os.environ.get(
+            "PUFA_TEST_SQLITE_NAME"
+        ) or os.path.join(_scratch_dir(), f"pufa-channels-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ def states(item):
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_publish_writes_one_row_per_destination_in_the_same_transaction(
     make_destination, make_article
 ):

@@ -140,7 +140,7 @@ def run_job(job_id: int, worker: str = WORKER_ID) -> MediaJob | None:
     try:
         with tempfile.TemporaryDirectory(prefix="pufa-media-") as workdir:
             HANDLERS[job.kind](job, Path(workdir), heartbeat)
-    except LeaseLost:
+    except (LeaseLost, ffmpeg.FFmpegCancelled):
         _finish_lost(job, worker)
     except probe.Rejected as exc:
         _reject_video(job, str(exc), worker)
@@ -168,6 +168,14 @@ class Heartbeat:
         self.worker = worker
         self.progress = 0.0
         self.last = 0.0
+
+    def stage(self, start: float, span: float):
+        """Return a callback mapping a sub-step's [0, 1] onto part of the job."""
+
+        def report(fraction: float) -> bool:
+            return self(start + span * fraction if fraction >= 0 else fraction)
+
+        return report
 
     def __call__(self, fraction: float) -> bool:
         if fraction >= 0:
@@ -398,7 +406,9 @@ def handle_transcode(job: MediaJob, workdir: Path, heartbeat: Heartbeat) -> None
     measured = None
     if video.has_audio:
         analysis = ffmpeg.run(
-            transcode.loudness_args(source), on_progress=heartbeat, duration=None
+            transcode.loudness_args(source),
+            on_progress=heartbeat.stage(0.0, 0.1),
+            duration=video.duration_seconds,
         )
         measured = transcode.parse_loudness(analysis.stderr)
     heartbeat.check()
@@ -416,7 +426,10 @@ def handle_transcode(job: MediaJob, workdir: Path, heartbeat: Heartbeat) -> None
         measured=measured,
     )
     ffmpeg.run(
-        args, cwd=str(out), duration=video.duration_seconds, on_progress=heartbeat
+        args,
+        cwd=str(out),
+        duration=video.duration_seconds,
+        on_progress=heartbeat.stage(0.1 if video.has_audio else 0.0, 0.85),
     )
     (out / "master.m3u8").write_text(
         transcode.master_playlist(rungs, video.has_audio, rate), encoding="utf-8"

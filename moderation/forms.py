@@ -133,7 +133,12 @@ class ReviewActionForm(forms.Form):
 
 
 class RetractionForm(forms.Form):
-    reason = forms.CharField(label="撤稿原因", widget=forms.Textarea, max_length=2000)
+    reason = forms.CharField(
+        label="撤稿原因",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "请填写撤稿原因。"},
+    )
 
 
 class RetractionDecisionForm(forms.Form):

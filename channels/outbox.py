@@ -535,8 +535,22 @@ def call_adapter(delivery) -> DeliveryResult:
     raise PermanentError(plan.explanation)
 
 
+def _superseded_by_retraction(delivery) -> bool:
+    if delivery.action == Action.RETRACT:
+        return False
+    return (
+        delivery.item_rows()
+        .filter(action=Action.RETRACT, sequence__gt=delivery.sequence)
+        .exists()
+    )
+
+
 def process(delivery, owner) -> str:
     """Run the adapter for one claimed row and record the outcome."""
+    if _superseded_by_retraction(delivery):
+        return _finish(
+            delivery, owner, DeliveryState.CANCELLED, "稿件已撤稿，本次发布不再发送"
+        )
     with Heartbeat(delivery, owner):
         try:
             result = call_adapter(delivery)
@@ -735,8 +749,12 @@ def _breaker_success(destination_id):
         logger.info("breaker closed destination=%s", destination_id)
 
 
-def run_once(owner=None, limit=20, max_rounds=1000) -> int:
-    """Claim and process due rows until none is left; return how many ran."""
+def run_once(owner=None, limit=1, max_rounds=10_000) -> int:
+    """Claim and process due rows until none is left; return how many ran.
+
+    Rows are claimed one at a time by default: a claimed row waiting behind
+    another in this worker would have no heartbeat and could be reaped.
+    """
     owner = owner or default_owner()
     done = 0
     for _ in range(max_rounds):

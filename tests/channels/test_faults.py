@@ -1,0 +1,234 @@
+"""Faults: a killed worker, a receiver that is down, a racing retraction, the breaker.
+
+A loopback receiver applies each webhook ``webhook-id`` (the delivery's
+idempotency key) once and counts every request, so "exactly once" is what the
+receiver saw, not what the database claims.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from channels import outbox
+from channels.adapters.app import new_webhook_secret
+from channels.models import AppDocument, Delivery, Destination, FeedEntry
+from channels.services import retract_item
+
+MANAGE = Path(django_settings.BASE_DIR) / "manage.py"
+FAST = {
+    "PUFA_DELIVERY_LEASE_SECONDS": 1,
+    "PUFA_DELIVERY_BACKOFF_BASE": 0.05,
+    "PUFA_DELIVERY_BACKOFF_MAX": 0.2,
+}
+
+
+def database_url():
+    info = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{info['NAME']}"
+    user = info.get("USER") or "postgres"
+    password = f":{info['PASSWORD']}" if info.get("PASSWORD") else ""
+    host = info.get("HOST") or "127.0.0.1"
+    port = info.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{info['NAME']}"
+
+
+def start_worker(lease=1):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "PUFA_DELIVERY_LEASE_SECONDS": str(lease),
+        "PUFA_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, str(MANAGE), "pufa_deliver", "--interval", "0.1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(predicate, timeout=60, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def app_destination(make_destination, url):
+    return make_destination(
+        "app",
+        config={"webhook_url": url},
+        credentials={"webhook_secret": new_webhook_secret()},
+    )
+
+
+@pytest.fixture
+def fast(settings):
+    for name, value in FAST.items():
+        setattr(settings, name, value)
+    return settings
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_killed_mid_delivery_delivers_exactly_once_after_the_reaper(
+    fast, make_destination, make_article, receiver
+):
+    app_destination(make_destination, receiver.url)
+    article = make_article()
+    row = Delivery.objects.for_item(article).get()
+    receiver.hold.clear()
+
+    worker = start_worker(lease=1)
+    try:
+        assert receiver.arrived.wait(60), "the worker never called the receiver"
+        row.refresh_from_db()
+        assert row.state == "sending"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    receiver.hold.set()  # the request the dead worker sent now completes
+    wait_for(lambda: len(receiver.applied) == 1, message="receiver applied")
+
+    time.sleep(1.2)  # let the lease expire without a heartbeat
+    assert outbox.reap_expired_leases() == 1
+    outbox.run_once()
+
+    row.refresh_from_db()
+    assert row.state == "delivered"
+    assert row.attempts == 2
+    assert receiver.keys() == [row.idempotency_key, row.idempotency_key]
+    assert list(receiver.applied) == [row.idempotency_key]
+    states = list(row.events.values_list("to_state", flat=True))
+    assert states == ["pending", "sending", "pending", "sending", "delivered"]
+
+
+@pytest.mark.django_db
+def test_receiver_down_is_retried_with_backoff_then_delivered(
+    fast, make_destination, make_article, receiver
+):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    destination = app_destination(
+        make_destination, f"http://127.0.0.1:{dead_port}/hook"
+    )
+    article = make_article()
+    row = Delivery.objects.for_item(article).get()
+
+    outbox.run_once()
+    row.refresh_from_db()
+    assert row.state == "pending"
+    failed_attempts = row.attempts
+    assert "推送到客户端后端失败" in row.last_error
+    assert row.next_attempt_at is not None
+
+    destination.config = {"webhook_url": receiver.url}
+    destination.save()
+    receiver.fail_next = 2
+    wait_for(
+        lambda: (
+            outbox.run_once() >= 0
+            and Delivery.objects.get(pk=row.pk).state == "delivered"
+        ),
+        timeout=30,
+        message="delivery after retries",
+    )
+
+    row.refresh_from_db()
+    assert row.attempts == failed_attempts + 3
+    assert receiver.keys() == [row.idempotency_key] * 3
+    assert len(receiver.applied) == 1
+
+
+@pytest.mark.django_db
+def test_permanent_error_fails_at_once(make_destination, make_article, receiver):
+    receiver.status = 422
+    app_destination(make_destination, receiver.url)
+    article = make_article()
+    outbox.run_once()
+    row = Delivery.objects.for_item(article).get()
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert "HTTP 422" in row.last_error
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_retraction_racing_a_publish_ends_retracted_everywhere(
+    fast, client, make_destination, make_article, receiver
+):
+    app_destination(make_destination, receiver.url)
+    make_destination("feeds")
+    make_destination("web")
+    article = make_article()
+    url = article.url
+    receiver.hold.clear()
+
+    worker = start_worker(lease=5)
+    try:
+        assert receiver.arrived.wait(60)
+        retract_item(article, user=None, reason="与事实不符")
+        receiver.hold.set()
+        wait_for(
+            lambda: not Delivery.objects.for_item(article).open().exists(),
+            message="all rows final",
+        )
+    finally:
+        worker.terminate()
+        worker.wait(10)
+
+    rows = Delivery.objects.for_item(article)
+    assert set(rows.filter(action="retract").values_list("state", flat=True)) == {
+        "delivered"
+    }
+    assert set(rows.filter(action="publish").values_list("state", flat=True)) <= {
+        "revoked",
+        "cancelled",
+    }
+    events = [r["body"] for r in receiver.requests]
+    assert b"item.published" in events[0] and b"item.canceled" in events[-1]
+    assert AppDocument.objects.get().pub_status == "canceled"
+    assert not FeedEntry.objects.filter(removed=False).exists()
+    assert client.get(url).status_code == 410
+
+
+@pytest.mark.django_db
+def test_breaker_opens_on_repeated_failures_and_recovers_by_itself(
+    fast, settings, make_destination, make_article, receiver
+):
+    settings.PUFA_BREAKER_THRESHOLD = 2
+    settings.PUFA_BREAKER_COOLDOWN_SECONDS = 0.5
+    destination = app_destination(make_destination, receiver.url)
+    receiver.fail_next = 100
+    articles = [make_article(title=f"稿件{n}") for n in range(3)]
+
+    for _ in range(2):
+        outbox.run_once()
+        Delivery.objects.update(next_attempt_at=None)
+    destination.refresh_from_db()
+    assert destination.breaker_state == "open"
+    seen = len(receiver.requests)
+    assert outbox.run_once() == 0  # nothing goes to an open breaker
+    assert len(receiver.requests) == seen
+
+    receiver.fail_next = 0
+    time.sleep(0.6)
+    probe = outbox.claim("probe")
+    assert len(probe) == 1  # half-open: one probe only
+    assert Destination.objects.get(pk=destination.pk).breaker_state == "half_open"
+    outbox.process(probe[0], "probe")
+    assert Destination.objects.get(pk=destination.pk).breaker_state == "closed"
+    outbox.run_once()
+    for article in articles:
+        assert Delivery.objects.for_item(article).get().state == "delivered"

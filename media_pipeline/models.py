@@ -258,6 +258,12 @@ class ChannelRendition(models.Model):
         verbose_name = "渠道图片规格"
         verbose_name_plural = "渠道图片规格"
 
+    # The file field's own storage is fixed when the model class is built; the
+    # pipeline always goes through the storages registry instead, so settings
+    # changes (tests, S3) are honoured.
     @property
     def url(self) -> str:
-        return self.file.url
+        return public_storage().url(self.file.name)
+
+    def open(self):
+        return public_storage().open(self.file.name, "rb")

@@ -10,7 +10,7 @@ API for the channel adapters::
     from media_pipeline.renditions import channel_rendition
 
     rendition = channel_rendition(image, "wechat_thumb")  # any Wagtail image
-    rendition.url, rendition.file, rendition.width, rendition.height
+    rendition.url, rendition.open(), rendition.width, rendition.height
 
 ``channel_rendition`` makes the rendition if it is missing (for images added
 before this code existed); the profiles are the keys of :data:`PROFILES`.
@@ -190,22 +190,24 @@ def channel_rendition(image, profile: str) -> ChannelRendition:
         return existing
     with image.file.open("rb") as handle:
         rendered = render(handle, profile, _focal(image))
-    name = f"renditions/{image.pk}/{profile}-{key[:12]}.jpg"
+    storage = public_storage()
+    name = storage.save(
+        f"renditions/{image.pk}/{profile}-{key[:12]}.jpg", ContentFile(rendered.content)
+    )
     try:
         with transaction.atomic():
-            rendition = ChannelRendition(
+            rendition = ChannelRendition.objects.create(
                 image_id=image.pk,
                 profile=profile,
                 source_key=key,
+                file=name,
                 width=rendered.width,
                 height=rendered.height,
                 size_bytes=len(rendered.content),
             )
-            rendition.file.save(name, ContentFile(rendered.content), save=False)
-            rendition.save()
     except IntegrityError:
         # Another worker made it at the same moment; theirs is as good.
-        delete_names(public_storage(), [rendition.file.name])
+        delete_names(storage, [name])
         return ChannelRendition.objects.get(
             image_id=image.pk, profile=profile, source_key=key
         )
@@ -221,7 +223,7 @@ def make_channel_renditions(image) -> list[ChannelRendition]:
 def delete_channel_renditions(image_id: int) -> list[str]:
     """Delete an image's channel renditions; return their URLs to purge."""
     rows = list(ChannelRendition.objects.filter(image_id=image_id))
-    urls = [row.file.url for row in rows]
+    urls = [row.url for row in rows]
     delete_names(public_storage(), [row.file.name for row in rows])
     ChannelRendition.objects.filter(pk__in=[row.pk for row in rows]).delete()
     return urls

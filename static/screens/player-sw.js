@@ -1,9 +1,10 @@
 /* Offline cache of the Pufa screen player.
  *
  * Media URLs are content-hashed, so a cached copy is always right (cache first).
- * The page, scripts and manifest are fetched from the network first and served
- * from the cache when the server cannot be reached, so a screen that reboots
- * during an outage still plays what it had.
+ * The page and its scripts are fetched from the network first and served from
+ * the cache when the server cannot be reached, so a screen that reboots during
+ * an outage still starts. The manifest is left to the player, which keeps its
+ * last copy itself and must see a failed poll to know it is offline.
  */
 "use strict";
 
@@ -54,7 +55,7 @@ self.addEventListener("fetch", (event) => {
   }
   if (url.pathname.startsWith("/screens/media/")) {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname.startsWith("/screens/") || url.pathname.startsWith("/static/screens/")) {
+  } else if (url.pathname === "/screens/player/" || url.pathname.startsWith("/static/screens/")) {
     event.respondWith(networkFirst(request));
   }
 });

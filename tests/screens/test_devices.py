@@ -1,0 +1,149 @@
+"""Device registration, approval by 屏幕运维, the player page and heartbeats."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from channels.screens.models import DeviceStatus, PlayReport, ScreenDevice
+
+
+def post_json(client, url, payload, token=None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return client.post(
+        url, data=json.dumps(payload), content_type="application/json", **headers
+    )
+
+
+def test_registration_then_approval_by_operator_gives_a_working_player(
+    client, make_group, make_user
+):
+    group = make_group(slug="community")
+    answer = post_json(
+        client,
+        "/screens/devices/register",
+        {
+            "hardware_key": "HW-001",
+            "name": "社区屏",
+            "orientation": "portrait",
+            "width": 1080,
+            "height": 1920,
+        },
+    )
+    assert answer.status_code == 201
+    device = ScreenDevice.objects.get(pk=answer.json()["device"])
+    assert device.status == DeviceStatus.PENDING and device.orientation == "portrait"
+    # Registering again changes nothing.
+    again = post_json(client, "/screens/devices/register", {"hardware_key": "HW-001"})
+    assert again.status_code == 200 and ScreenDevice.objects.count() == 1
+
+    editor = make_user(groups=["编辑"], is_staff=True)
+    client.force_login(editor)
+    denied = client.post(
+        f"/admin/screens/devices/{device.pk}/approve/", {"group": group.pk}
+    )
+    assert denied.status_code in (302, 403)
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.PENDING
+
+    operator = make_user(groups=["屏幕运维"])
+    client.force_login(operator)
+    approved = client.post(
+        f"/admin/screens/devices/{device.pk}/approve/", {"group": group.pk}, follow=True
+    )
+    page = approved.content.decode()
+    assert "已启用" in page
+    token = page.split("/screens/player/?device=", 1)[1].split("<", 1)[0].split()[0]
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.APPROVED and device.approved_by == operator
+    assert device.token_hash and token not in device.token_hash
+
+    client.logout()
+    player = client.get(f"/screens/player/?device={token}")
+    assert player.status_code == 200
+    assert "pufa-player-config" in player.content.decode()
+    assert "community" in player.content.decode()
+
+
+def test_player_refuses_unknown_and_revoked_tokens(
+    client, make_group, make_device, make_user
+):
+    device = make_device(make_group())
+    assert client.get("/screens/player/?device=nope").status_code == 403
+    assert "设备未授权" in client.get("/screens/player/").content.decode()
+
+    client.force_login(make_user(groups=["屏幕运维"]))
+    client.post(f"/admin/screens/devices/{device.pk}/revoke/")
+    client.logout()
+
+    assert client.get(f"/screens/player/?device={device.token}").status_code == 403
+
+
+def test_heartbeat_records_state_and_proof_of_play_once(
+    client, make_group, make_device
+):
+    device = make_device(make_group())
+    play = {
+        "id": "p-1",
+        "key": "publicservicead:1",
+        "title": "宪法宣传周",
+        "started_at": "2026-12-03T10:00:00+08:00",
+        "duration": 15,
+        "playlist_version": "3.abc",
+    }
+    url = f"/screens/devices/{device.pk}/heartbeat"
+
+    first = post_json(
+        client,
+        url,
+        {
+            "playlist_version": "3.abc",
+            "current_item": "publicservicead:1",
+            "plays": [play],
+        },
+        device.token,
+    )
+    second = post_json(
+        client, url, {"playlist_version": "3.abc", "plays": [play]}, device.token
+    )
+
+    assert first.status_code == 200 and first.json()["accepted_plays"] == ["p-1"]
+    assert second.json()["accepted_plays"] == ["p-1"]
+    assert PlayReport.objects.filter(device=device).count() == 1
+    device.refresh_from_db()
+    assert device.reported_seq == 3 and device.last_seen_at is not None
+
+
+@pytest.mark.parametrize(
+    "body, token_ok, status",
+    [("{not json", True, 400), ("[1, 2]", True, 400), ("{}", False, 403)],
+)
+def test_bad_heartbeats_get_a_clear_error(
+    client, make_group, make_device, body, token_ok, status
+):
+    device = make_device(make_group())
+    response = client.post(
+        f"/screens/devices/{device.pk}/heartbeat",
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {device.token if token_ok else 'wrong'}",
+    )
+    assert response.status_code == status
+    assert response.json()["error"]
+
+
+def test_health_page_shows_offline_alert(client, make_group, make_device, make_user):
+    group = make_group(offline_after_seconds=60)
+    make_device(
+        group, name="广场大屏", last_seen_at=timezone.now() - timedelta(minutes=5)
+    )
+    make_device(group, name="地铁口屏", last_seen_at=timezone.now())
+    client.force_login(make_user(groups=["屏幕运维"]))
+
+    page = client.get("/admin/screens/health/").content.decode()
+
+    assert "1 台离线" in page
+    assert page.count("离线告警") == 1
+    rows = [row for row in page.split("<tr") if "离线告警" in row]
+    assert len(rows) == 1 and "广场大屏" in rows[0] and "地铁口屏" not in rows[0]

@@ -1,0 +1,171 @@
+"""A real Chromium runs the kiosk player and keeps playing once the server is gone."""
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connections
+from django.test.testcases import LiveServerThread, _StaticFilesHandler
+
+from channels.screens.models import PlayReport
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+class ClosingServer(ThreadedWSGIServer):
+    """Closes its open keep-alive connections too when it stops, like a dead host."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.open_connections = set()
+
+    def process_request(self, request, client_address):
+        self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self):
+        super().server_close()
+        for connection in list(self.open_connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class StoppableServerThread(LiveServerThread):
+    server_class = ClosingServer
+
+
+class Server:
+    def __init__(self):
+        self.shared = {
+            c.alias: c
+            for c in connections.all()
+            if c.vendor == "sqlite" and c.is_in_memory_db()
+        }
+        self.thread = StoppableServerThread(
+            "127.0.0.1",
+            static_handler=_StaticFilesHandler,
+            connections_override=self.shared,
+            port=0,
+        )
+        self.thread.daemon = True
+        for connection in self.shared.values():
+            connection.inc_thread_sharing()
+        self.thread.start()
+        self.thread.is_ready.wait()
+        if self.thread.error:
+            raise self.thread.error
+        self.url = f"http://127.0.0.1:{self.thread.port}"
+        self.running = True
+
+    def stop(self):
+        if self.running:
+            self.thread.terminate()
+            for connection in self.shared.values():
+                connection.dec_thread_sharing()
+            self.running = False
+
+
+@pytest.fixture
+def server():
+    """A live server of our own, so the test can stop it halfway."""
+    live = Server()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own
+    # database calls are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def wait_for(page, expression, timeout=20):
+    try:
+        page.wait_for_function(expression, timeout=timeout * 1000)
+    except Exception:
+        state = page.evaluate(
+            "JSON.stringify(window.pufaPlayer ? {plays: pufaPlayer.plays, "
+            "online: pufaPlayer.online, version: pufaPlayer.version, "
+            "current: pufaPlayer.current && pufaPlayer.current.key} : null)"
+        )
+        page.screenshot(path=str(ARTIFACTS / "screens-player-failure.png"))
+        pytest.fail(f"player never reached {expression!r}; state {state}")
+
+
+@pytest.mark.e2e
+# The live server runs in another thread, so the data must be committed; the
+# serialized rollback restores the data migrations' rows for later tests.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_player_loops_reports_and_keeps_playing_offline(
+    server, browser, make_group, make_device, make_ad, book
+):
+    group = make_group(
+        slug="metro", heartbeat_seconds=1, poll_seconds=1, loop_min_seconds=0
+    )
+    book(group, make_ad(title="尊法学法守法用法", duration=1))
+    book(group, make_ad(title="法治让生活更美好", duration=1))
+    device = make_device(group, name="地铁站屏")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 960, "height": 540})
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+
+    page.goto(f"{server.url}/screens/player/?device={device.token}")
+    wait_for(page, "window.pufaPlayer && window.pufaPlayer.plays >= 3")
+    wait_for(
+        page,
+        "caches.open('pufa-screens-media-v1').then(c => c.keys())"
+        ".then(k => k.length >= 2)",
+    )
+    deadline = time.monotonic() + 20
+    while not PlayReport.objects.filter(device=device).exists():
+        assert time.monotonic() < deadline, "no proof of play reached the server"
+        time.sleep(0.3)
+    device.refresh_from_db()
+    assert device.reported_version == group.latest_snapshot().version
+    page.screenshot(path=str(ARTIFACTS / "screens-player-online.png"))
+
+    server.stop()
+    plays_at_stop = page.evaluate("window.pufaPlayer.plays")
+    wait_for(page, f"window.pufaPlayer.plays >= {plays_at_stop + 3}")
+    wait_for(page, "window.pufaPlayer.online === false")
+
+    played = page.evaluate("window.pufaPlayer.played.slice(-4)")
+    assert set(played) == {f"publicservicead:{i}" for i in _ad_ids(group)}
+    shown = page.evaluate(
+        "(() => { const img = document.querySelector('#stage img');"
+        " return img && img.complete && img.naturalWidth > 0; })()"
+    )
+    assert shown, "the offline player shows a broken image"
+    assert page.inner_text("#status") == "离线播放中"
+    page.screenshot(path=str(ARTIFACTS / "screens-player-offline.png"))
+
+
+def _ad_ids(group):
+    return [entry.object_id for entry in group.entries.all()]

@@ -1,4 +1,9 @@
-"""Write outbox rows in the same transaction as a publish or unpublish."""
+"""Write outbox rows in the same transaction as a publish or unpublish.
+
+Wagtail's ``published``/``unpublished`` signals fire for pages and for
+snippets with drafts; scheduled expiry unpublishes base ``Page`` objects, so
+the instance is made specific before it is recognised as an item.
+"""
 
 import logging
 
@@ -12,11 +17,16 @@ from . import outbox
 logger = logging.getLogger("pufa.channels")
 
 
+def _as_item(instance):
+    specific = getattr(instance, "specific", instance)
+    return specific if isinstance(specific, EditorialMixin) else None
+
+
 @receiver(published)
 def queue_publish(sender, instance, revision=None, **kwargs):
-    if not isinstance(instance, EditorialMixin):
+    item = _as_item(instance)
+    if item is None:
         return
-    item = instance.specific if hasattr(instance, "specific") else instance
     from .services import forget_retracted_url
 
     forget_retracted_url(item)
@@ -25,7 +35,7 @@ def queue_publish(sender, instance, revision=None, **kwargs):
 
 @receiver(unpublished)
 def queue_retraction(sender, instance, **kwargs):
-    if not isinstance(instance, EditorialMixin) or outbox.is_retracting():
+    item = _as_item(instance)
+    if item is None or outbox.is_retracting():
         return
-    item = instance.specific if hasattr(instance, "specific") else instance
     outbox.write_retract_rows(item, reason="稿件已下线")

@@ -146,3 +146,47 @@ def test_item_retracted_while_queued_leaves_the_queue(make_destination, make_art
         schedule_curated(
             curated, [Delivery.objects.get(destination=curated)], user=None
         )
+
+
+@pytest.mark.django_db
+def test_scheduled_publish_and_expiry_go_through_the_outbox(
+    make_destination, make_article
+):
+    from django.core.management import call_command
+
+    from cms.scheduler import registered_jobs
+
+    make_destination("web", slug="site")
+    article = make_article(publish=False)
+    article.go_live_at = timezone.now() - timezone.timedelta(seconds=1)
+    revision = article.save_revision()
+    revision.approved_go_live_at = timezone.now() - timezone.timedelta(seconds=1)
+    revision.save()
+
+    assert {"publish_scheduled", "channels.dispatch"} <= set(registered_jobs())
+    call_command("publish_scheduled", verbosity=0)
+    assert outbox.due_count() == 1
+    outbox.run_once()
+    assert states(article) == [("site", Action.PUBLISH, DeliveryState.DELIVERED)]
+
+    article.refresh_from_db()
+    article.expire_at = timezone.now() - timezone.timedelta(seconds=1)
+    article.save(update_fields=["expire_at"])
+    call_command("publish_scheduled", verbosity=0)
+    outbox.run_once()
+    assert ("site", Action.RETRACT, DeliveryState.DELIVERED) in states(article)
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_oldest_pending_delivery(
+    client, make_destination, make_article
+):
+    make_destination("web")
+    make_article()
+    Delivery.objects.update(created_at=timezone.now() - timezone.timedelta(hours=1))
+    report = client.get("/healthz").json()
+    check = report.get("checks", report)["oldest_pending_delivery"]
+    assert check["ok"] is False and check["seconds"] >= 3600
+    outbox.run_once()
+    report = client.get("/healthz").json()
+    assert report.get("checks", report)["oldest_pending_delivery"]["ok"] is True

@@ -22,7 +22,8 @@ from wagtail.images import get_image_model
 from wagtail.signals import page_published, page_unpublished, published, unpublished
 
 from media_pipeline import jobs, publishing, renditions
-from media_pipeline.models import Video
+from media_pipeline.models import Video, VideoStatus
+from media_pipeline.signals import video_status_changed
 
 from .scheduler import register_periodic
 
@@ -166,8 +167,16 @@ def snippet_unpublished_withdraw_media(sender, instance, **kwargs):
         _on_unpublish(instance)
 
 
+@receiver(video_status_changed)
+def demo_video_ready_attach(sender, video, **kwargs):
+    from media_pipeline.demo import DEMO_TITLE
+
+    if video.title == DEMO_TITLE and video.status == VideoStatus.READY:
+        attach_demo_video(video)
+
+
 def attach_demo_video(video: Video) -> int:
-    """Give every demo video page without a video this one; return how many."""
+    """Give every video page without a video the demo video; return how many."""
     from .models import VideoPage
 
     count = 0
@@ -177,4 +186,6 @@ def attach_demo_video(video: Video) -> int:
         if page.live:
             revision.publish()
         count += 1
+    if count:
+        logger.info("attached demo video video=%s pages=%s", video.pk, count)
     return count

@@ -84,7 +84,10 @@ class Video(models.Model):
         verbose_name_plural = "短视频素材"
 
     def __str__(self):
-        return self.title
+        # The chooser lists videos by this text: say when one is not usable yet.
+        if self.status == VideoStatus.READY:
+            return self.title
+        return f"{self.title}（{self.get_status_display()}）"
 
     @property
     def is_portrait(self):
@@ -168,8 +171,13 @@ class Upload(models.Model):
     # Set only when the bytes go straight to S3 with a multipart upload.
     s3_key = models.CharField(max_length=512, blank=True)
     s3_upload_id = models.CharField(max_length=512, blank=True)
+    # Empty for uploads made by ``manage.py pufa_media ingest``.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

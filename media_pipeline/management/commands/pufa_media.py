@@ -26,6 +26,7 @@ class Command(BaseCommand):
         ingest.add_argument("file")
         ingest.add_argument("--subtitles")
         ingest.add_argument("--title", default="")
+        ingest.add_argument("--user", help="记为该用户上传（用户名）")
         ingest.add_argument(
             "--wait",
             action="store_true",
@@ -47,9 +48,19 @@ class Command(BaseCommand):
         return None
 
     def ingest(self, options):
+        user = None
+        if options["user"]:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"用户不存在：{options['user']}")
         try:
             video = ingest_file(
-                options["file"], title=options["title"], subtitles=options["subtitles"]
+                options["file"],
+                user,
+                title=options["title"],
+                subtitles=options["subtitles"],
             )
         except (OSError, UploadError) as exc:
             raise CommandError(f"无法导入：{exc}") from None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", views.search, name="search"),
+    path("", include("cms.site_urls")),
     path("", include("channels.urls")),
     path("", include("moderation.urls")),
     path("", include("media_pipeline.urls")),

@@ -1,6 +1,10 @@
+from django.templatetags.static import static
+from django.utils.html import format_html
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import caching
 from .models import Audience, Campaign, LegalTopic, PublicServiceAd
 
 
@@ -43,3 +47,26 @@ class TaxonomyGroup(SnippetViewSetGroup):
 
 register_snippet(PublicServiceAdViewSet)
 register_snippet(TaxonomyGroup)
+
+
+@hooks.register("on_serve_page")
+def mark_page_cacheable(serve_chain):
+    """Let the page cache finish a served page (headers, ETag, storing)."""
+
+    def serve(page, request, args, kwargs):
+        caching.mark_cacheable(request, page)
+        return serve_chain(page, request, args, kwargs)
+
+    return serve
+
+
+@hooks.register("insert_editor_js")
+def editor_character_counters():
+    return format_html(
+        '<script src="{}" defer></script>', static("cms/admin/counters.js")
+    )
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/admin/admin.css"))

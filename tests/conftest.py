@@ -41,6 +41,19 @@ def _isolated_media(settings, tmp_path):
     storages._backends = None
 
 
+@pytest.fixture(autouse=True)
+def _isolated_page_cache(settings):
+    """Give each test an empty page cache of its own (cms.caching)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"pufa-pages-{next(_counter)}",
+        },
+    }
+    yield
+
+
 @pytest.fixture
 def home(db):
     from cms.models import HomePage

@@ -10,6 +10,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from .. import search as cjk
 from ..blocks import ArticleBodyBlock
 from .items import EditorialMixin, channel_targeting_panels
 
@@ -27,6 +28,25 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = "首页"
+
+    def get_context(self, request, *args, **kwargs):
+        from .. import listing
+        from .taxonomy import Campaign, LegalTopic
+
+        context = super().get_context(request, *args, **kwargs)
+        columns = [
+            row.column.specific
+            for row in self.featured_columns.select_related("column")
+            if row.column.live
+        ]
+        context["featured_columns"] = [
+            {"column": column, "items": column.items_for_home()} for column in columns
+        ]
+        context["latest_items"] = list(listing.web_items()[:10])
+        context["current_campaigns"] = Campaign.objects.all().current()
+        context["ads"] = listing.ads_in_flight()[:3]
+        context["topics"] = LegalTopic.objects.all()
+        return context
 
 
 class HomeFeaturedColumn(Orderable):
@@ -47,6 +67,13 @@ class ColumnIndexPage(Page):
 
     class Meta:
         verbose_name = "专栏列表"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["columns"] = (
+            ColumnPage.objects.child_of(self).live().public().order_by("path")
+        )
+        return context
 
 
 class ColumnPage(Page):
@@ -69,7 +96,10 @@ class ColumnPage(Page):
         FieldPanel("editor_note"),
         InlinePanel("featured_items", label="精选稿件（按顺序）"),
     ]
-    search_fields = Page.search_fields + [index.SearchField("intro")]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("search_text"),
+    ]
     subpage_types = ["cms.ArticlePage", "cms.VideoPage"]
     parent_page_types = ["cms.ColumnIndexPage"]
 
@@ -87,6 +117,38 @@ class ColumnPage(Page):
         ]
         rows.sort(key=lambda row: (not row.pinned, row.sort_order or 0))
         return [row.item.specific for row in rows]
+
+    def latest_children(self):
+        """Return the column's live items for the web, newest first."""
+        from .. import listing
+
+        return listing.web_items().child_of(self)
+
+    def items_for_home(self, count=4):
+        """Return the featured items, then the newest, up to ``count``."""
+        items = [item for item in self.current_featured() if item.to_web][:count]
+        seen = {item.pk for item in items}
+        for item in self.latest_children()[: count + len(seen)]:
+            if len(items) >= count:
+                break
+            if item.pk not in seen:
+                items.append(item)
+        return items
+
+    def get_context(self, request, *args, **kwargs):
+        from .. import listing
+
+        context = super().get_context(request, *args, **kwargs)
+        featured = [item for item in self.current_featured() if item.to_web]
+        context["featured"] = featured
+        context["items"] = listing.paginate(
+            request, self.latest_children().exclude(pk__in=[p.pk for p in featured])
+        )
+        return context
+
+    def search_text(self):
+        """Return the segmented text the search index keeps for this column."""
+        return cjk.index_text(self.title, self.intro, cjk.plain_text(self.editor_note))
 
 
 class ColumnFeaturedItem(Orderable):
@@ -132,6 +194,21 @@ class ItemPage(EditorialMixin, Page):
 
     class Meta:
         abstract = True
+
+    def plain_body_text(self):
+        """Return the visible text of the item's own content, for search and meta."""
+        return ""
+
+    def search_text(self):
+        """Return the segmented text the search index keeps for this item."""
+        return cjk.index_text(
+            self.title,
+            getattr(self, "subtitle", ""),
+            self.summary,
+            self.plain_body_text(),
+            self.byline,
+            self.source,
+        )
 
     taxonomy_panels = [
         MultiFieldPanel(
@@ -188,6 +265,7 @@ class ArticlePage(ItemPage):
         index.SearchField("subtitle"),
         index.SearchField("summary"),
         index.SearchField("body"),
+        index.SearchField("search_text"),
         index.FilterField("kind"),
     ]
 
@@ -198,6 +276,9 @@ class ArticlePage(ItemPage):
     @property
     def item_kind(self):
         return "article"
+
+    def plain_body_text(self):
+        return cjk.plain_text(self.body)
 
 
 class VideoTag(TaggedItemBase):
@@ -249,6 +330,7 @@ class VideoPage(ItemPage):
         index.SearchField("summary"),
         index.SearchField("description"),
         index.SearchField("transcript"),
+        index.SearchField("search_text"),
     ]
 
     class Meta:
@@ -258,3 +340,6 @@ class VideoPage(ItemPage):
     @property
     def item_kind(self):
         return "video"
+
+    def plain_body_text(self):
+        return "\n".join([cjk.plain_text(self.description), self.transcript])

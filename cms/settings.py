@@ -379,3 +379,31 @@ if not PRODUCTION:
             "--accounts", str(PUFA_WECHAT_FAKE_ACCOUNTS),
         ],
     }
+
+# Web site: the page cache answers anonymous page views before anything else
+# runs, so it is the first middleware. Its store must be shared by every
+# process (web workers, task worker, scheduler) for an invalidation to reach
+# them all: Redis when configured, else files under var/.
+MIDDLEWARE.insert(0, "cms.caching.PageCacheMiddleware")
+PUFA_PAGE_CACHE_ALIAS = "pages"
+if REDIS_URL:
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": env("CACHE_KEY_PREFIX", "pufa")}
+else:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "pages"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+# The admin and the site speak Simplified Chinese whatever the browser asks
+# for; a user who prefers English picks it in the admin account settings.
+if "django.middleware.locale.LocaleMiddleware" in MIDDLEWARE:
+    MIDDLEWARE.remove("django.middleware.locale.LocaleMiddleware")
+# Avatars from gravatar.com would be an outside asset in every admin page.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+if PRODUCTION:
+    # Wagtail's live preview shows the page in a same-origin frame of the
+    # admin, so X-Frame-Options stays SAMEORIGIN on purpose. HSTS preload is
+    # a commitment an operator opts into with SECURE_HSTS_PRELOAD.
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W019"]
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")

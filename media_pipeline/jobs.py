@@ -351,6 +351,8 @@ def handle_probe(job: MediaJob, workdir: Path, heartbeat: Heartbeat) -> None:
         status=VideoStatus.PROCESSING,
         status_message="；".join(result.warnings),
     )
+    # Subtitles may have been attached while the probe ran.
+    video.refresh_from_db(fields=["subtitles"])
     with transaction.atomic():
         create_job(video, JobKind.TRANSCODE)
         create_job(video, JobKind.SCREENS)

@@ -179,6 +179,17 @@
     if (!response.ok) { return this.fail(data.error); }
     forget(this.key);
     save(PROCESSING_KEY, { status_url: data.status_url });
+    var subtitles = this.root.querySelector(".pufa-upload__subtitles").files[0];
+    if (subtitles && data.status !== "rejected") {
+      var form = new FormData();
+      form.append("subtitles", subtitles);
+      var url = this.root.dataset.subtitlesUrl.replace("/0/", "/" + data.id + "/");
+      var sent = await this.request("POST", url, form);
+      if (!sent.ok) {
+        var problem = await sent.json().catch(function () { return {}; });
+        this.status.textContent = "字幕未能保存：" + (problem.error || "请稍后在后台重新上传。");
+      }
+    }
     this.render(data);
     if (!FINAL[data.status]) { this.poll(data.status_url); }
   };

@@ -192,3 +192,39 @@ def test_promoted_video_is_public_and_withdrawal_removes_it(ingest, clips):
     assert mp4 in urls
     assert _public_file(mp4) is None
     assert video.public_mp4_url is None
+
+
+def test_subtitles_added_later_remake_the_sidecar_and_screen_masters(
+    ingest, clips, uploader
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    video = ingest(clips["noaudio"], kinds={JobKind.PROBE, JobKind.TRANSCODE})
+    client = _client(uploader)
+    srt = SimpleUploadedFile("subs.srt", clips["subs"].read_bytes())
+
+    response = client.post(f"/pipeline/videos/{video.pk}/subtitles", {"subtitles": srt})
+
+    assert response.status_code == 200
+    assert {job["kind"] for job in response.json()["jobs"]} >= {"subtitles", "screens"}
+    drain()
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY
+    assert video.outputs["screens"]["subtitles_burned"] is True
+    assert "vtt" in video.outputs["subtitles"]["files"]
+
+
+def test_subtitles_that_are_not_srt_or_webvtt_are_refused(ingest, clips, uploader):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    video = ingest(clips["noaudio"], kinds={JobKind.PROBE, JobKind.TRANSCODE})
+    junk = SimpleUploadedFile("subs.srt", b"\x00\x01\x02 not subtitles")
+
+    response = _client(uploader).post(
+        f"/pipeline/videos/{video.pk}/subtitles", {"subtitles": junk}
+    )
+
+    assert response.status_code == 400
+    assert "字幕" in response.json()["error"]
+    video.refresh_from_db()
+    assert not video.subtitles

@@ -139,10 +139,13 @@ def finish_workflow(workflow_state, user=None):
     task_state = workflow_state.current_task_state
     revision = task_state.revision
     obj = _object_of(task_state)
-    number = next_compliance_number()
-
     content = mask_revision_content(revision.content)
-    content["compliance_number"] = number
+    # Columns and the home page go through review too, but only items (稿件)
+    # carry a compliance number to the channels.
+    number = ""
+    if hasattr(obj, "compliance_number"):
+        number = next_compliance_number()
+        content["compliance_number"] = number
     revision.content = content
     revision.save(update_fields=["content"])
     ReviewSignature.objects.filter(task_state=task_state).update(

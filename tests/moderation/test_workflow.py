@@ -208,3 +208,41 @@ def test_ads_go_through_the_same_workflow(make_user, reviewers):
     ad.refresh_from_db()
     assert ad.live
     assert ad.compliance_number.startswith("PF-")
+
+
+def test_columns_are_reviewed_but_take_no_compliance_number(make_user, reviewers):
+    from cms.models import ColumnIndexPage, ColumnPage
+    from moderation.models import ComplianceCounter
+
+    editor = make_user("column-editor", groups=["编辑"])
+    column = ColumnPage(title="以案说法", slug="yianshuofa", live=False, owner=editor)
+    ColumnIndexPage.objects.get().add_child(instance=column)
+    column.save_revision(user=editor)
+    submit(column, editor)
+    approve_all(column, reviewers)
+    column.refresh_from_db()
+    assert column.live
+    assert not ComplianceCounter.objects.filter(last__gt=0).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_compliance_numbers_stay_unique_under_concurrency():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    from moderation.workflow import next_compliance_number
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between threads need a server database")
+
+    def take(_):
+        try:
+            return [next_compliance_number() for _ in range(10)]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = [n for batch in pool.map(take, range(4)) for n in batch]
+    assert len(set(numbers)) == 40
+    assert sorted(int(n[-6:]) for n in numbers) == list(range(1, 41))

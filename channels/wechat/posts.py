@@ -233,6 +233,9 @@ def sync_deliveries(post, *, exclude=None) -> None:
         elif delivery.state in (
             DeliveryState.AWAITING_CONFIRMATION,
             DeliveryState.UNCERTAIN,
+            # A sibling still in its worker's hands: the confirmation wins,
+            # and that worker's own "awaiting" finds its lease gone.
+            DeliveryState.SENDING,
         ):
             outbox.record_result(delivery, result)
 

@@ -105,7 +105,8 @@ def make_account(db, fake, inbox):
     """Create a WeChat destination and register its account with the fake."""
     from channels.models import Destination
 
-    def make(slug=None, *, safe_mode=False, event_name="PUBLISHJOBFINISH", config=None):
+    def make(slug=None, *, safe_mode=False, event_name="PUBLISHJOBFINISH", config=None,
+             callback_base=None):
         slug = slug or f"wx-account-{next(_counter)}"
         credentials = {
             "appid": "wx" + uuid.uuid4().hex[:16],
@@ -125,7 +126,7 @@ def make_account(db, fake, inbox):
             fake.url + "/__control__/account",
             json={
                 **credentials,
-                "callback_url": f"{inbox.url}/channels/wechat/{slug}/callback",
+                "callback_url": f"{callback_base or inbox.url}/channels/wechat/{slug}/callback",
                 "safe_mode": safe_mode,
                 "event_name": event_name,
             },

@@ -407,3 +407,8 @@ if PRODUCTION:
     SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W019"]
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Screens and newspaper channels.
+# Absolute base of the media URLs written into SMIL playlists (a CDN or the
+# public host name); empty uses the host the player asked.
+PUFA_SCREENS_BASE_URL = env("PUFA_SCREENS_BASE_URL")

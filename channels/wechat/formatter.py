@@ -199,12 +199,35 @@ def _jpeg_under(picture, limit) -> bytes:
 
 
 def cover_bytes(image) -> bytes:
-    """Return the 2.35:1 cover (900×383, around the focal point) as a JPG ≤ 64 KB."""
+    """Return the 2.35:1 cover (900×383, around the focal point) as a JPG ≤ 64 KB.
+
+    The media pipeline's ``wechat_thumb`` rendition is used when it fits; the
+    cover is cut here only for images it has no rendition of.
+    """
     if image is None:
-        picture = Image.new("RGB", COVER_SIZE, BRAND)
-    else:
-        picture = _crop_to_cover(_open(image).convert("RGB"), image)
+        return _jpeg_under(Image.new("RGB", COVER_SIZE, BRAND), THUMB_MAX_BYTES + 1)
+    data = _pipeline_thumb(image)
+    if data is not None:
+        return data
+    picture = _crop_to_cover(_open(image).convert("RGB"), image)
     return _jpeg_under(picture, THUMB_MAX_BYTES + 1)
+
+
+def _pipeline_thumb(image) -> bytes | None:
+    try:
+        from media_pipeline.renditions import ImageRejected, channel_rendition
+    except ImportError:
+        return None
+    try:
+        rendition = channel_rendition(image, "wechat_thumb")
+        with rendition.open() as handle:
+            data = handle.read()
+    except (ImageRejected, OSError, KeyError):
+        logger.exception("no wechat_thumb rendition image=%s", getattr(image, "pk", None))
+        return None
+    if data[:3] != b"\xff\xd8\xff" or len(data) > THUMB_MAX_BYTES:
+        return None
+    return data
 
 
 def _crop_to_cover(picture, image):

@@ -59,6 +59,9 @@ class WeChatPost(models.Model):
     article_id = models.CharField("article_id", max_length=128, blank=True, db_index=True)
     publish_status = models.SmallIntegerField("微信发布状态", null=True, blank=True)
     reason = models.TextField("说明", blank=True)
+    # A batch the channel desk scheduled (its slot and a chunk of eight),
+    # made into this post when its first delivery was sent.
+    batch = models.CharField(max_length=96, blank=True)
     # The delivery whose worker runs the post's remote steps now; the claim
     # lives as long as that row's own outbox lease (owner and state).
     claim_delivery_id = models.BigIntegerField(null=True, blank=True)
@@ -78,6 +81,13 @@ class WeChatPost(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["destination", "batch"],
+                condition=~models.Q(batch=""),
+                name="wechat_post_batch_once",
+            )
+        ]
         verbose_name = "微信推送"
         verbose_name_plural = "微信推送"
 

@@ -98,12 +98,38 @@ def post_for(delivery) -> tuple[WeChatPost, WeChatPostArticle]:
     ) and delivery.state == DeliveryState.SENDING
     if article is not None and not retry_alone:
         return article.post, article
+    if article is None and delivery.slot and not delivery.slot.startswith(SLOT_PREFIX):
+        return _post_of_batch(delivery)
     with transaction.atomic():
         post = WeChatPost.objects.create(destination=delivery.destination)
         article = WeChatPostArticle.objects.create(
             post=post, index=1, delivery=delivery, title=delivery.item_title[:255]
         )
     return post, article
+
+
+def _post_of_batch(delivery):
+    """Make the post of a batch scheduled on the channel desk (eight a post)."""
+    batch = list(
+        Delivery.objects.filter(destination=delivery.destination, slot=delivery.slot)
+        .exclude(state=DeliveryState.CANCELLED)
+        .order_by("position", "id")
+    )
+    place = next(n for n, row in enumerate(batch) if row.pk == delivery.pk)
+    chunk = place // MAX_ARTICLES
+    members = batch[chunk * MAX_ARTICLES : (chunk + 1) * MAX_ARTICLES]
+    key = f"{delivery.slot}#{chunk}"[:96]
+    try:
+        with transaction.atomic():
+            post = WeChatPost.objects.create(destination=delivery.destination, batch=key)
+            for index, row in enumerate(members, start=1):
+                WeChatPostArticle.objects.create(
+                    post=post, index=index, delivery=row, title=row.item_title[:255]
+                )
+    except IntegrityError:
+        # Another worker made the post of this batch first.
+        post = WeChatPost.objects.get(destination=delivery.destination, batch=key)
+    return post, post.articles.get(delivery=delivery)
 
 
 def claim_post(post, delivery) -> WeChatPost | None:

@@ -305,3 +305,22 @@ def test_more_than_eight_items_cannot_be_one_post(account, make_wechat_article, 
 
     assert "最多 8 篇" in caught.value.messages[0]
     assert WeChatPost.objects.count() == 0
+
+
+def test_batch_scheduled_on_the_channel_desk_becomes_one_post(
+    account, fake, inbox, client, make_wechat_article, publisher
+):
+    from channels.services import schedule_curated
+
+    for n in (1, 2):
+        make_wechat_article(title=f"编排台第{n}篇")
+    rows = held_rows(account)
+    schedule_curated(account, list(reversed(rows)), user=publisher)
+
+    outbox.run_once()
+    deliver_callbacks(client, inbox.take(1))
+
+    job = the_publish(fake)
+    assert [a["title"] for a in job["articles"]] == ["编排台第2篇", "编排台第1篇"]
+    assert states(rows) == [DeliveryState.DELIVERED] * 2
+    assert [Delivery.objects.get(pk=r.pk).receipt["index"] for r in rows] == [2, 1]

@@ -15,4 +15,13 @@ urlpatterns = [
         views.item_channels,
         name="item",
     ),
+    path("access/", views.access, name="access"),
+    path("access/apps/", views.issue_app_key, name="issue_app_key"),
+    path("access/apps/<int:pk>/disable/", views.disable_app, name="disable_app"),
+    path("access/tokens/", views.issue_feed_token, name="issue_feed_token"),
+    path(
+        "access/tokens/<int:pk>/revoke/",
+        views.revoke_feed_token,
+        name="revoke_feed_token",
+    ),
 ]

@@ -21,9 +21,11 @@ from .corrections import plan_for_item
 from .health import oldest_pending_seconds
 from .models import (
     FINAL_STATES,
+    AppClient,
     Delivery,
     DeliveryState,
     Destination,
+    PartnerFeedToken,
 )
 from .validation import validate_item
 
@@ -308,3 +310,71 @@ def item_channels(request, content_type_id, object_id):
             "has_blocking": any(f.severity == "error" for f in findings),
         },
     )
+
+
+def access(request):
+    """App keys and partner feed tokens: issue, list, revoke."""
+    return render(
+        request,
+        "channels/admin/access.html",
+        {
+            "admin_title": "客户端密钥与订阅令牌",
+            "apps": AppClient.objects.order_by("name"),
+            "tokens": PartnerFeedToken.objects.annotate(
+                use_count=Count("uses")
+            ).order_by("revoked_at", "outlet"),
+            "can_act": is_channel_publisher(request.user),
+        },
+    )
+
+
+@require_POST
+@publisher_only
+def issue_app_key(request):
+    name = request.POST.get("name", "").strip()
+    try:
+        limit = int(request.POST.get("rate_limit_per_minute") or 120)
+    except ValueError:
+        limit = 0
+    if not name or not 1 <= limit <= 100_000:
+        messages.error(request, "请填写应用名称，每分钟请求上限须在 1 到 100000 之间。")
+        return redirect("channels_admin:access")
+    app = AppClient.objects.filter(name=name).first() or AppClient(name=name)
+    app.rate_limit_per_minute = limit
+    app.active = True
+    key = app.issue_key()
+    app.save()
+    messages.success(request, f"“{name}”的新密钥（只显示这一次，请立即保存）：{key}")
+    return redirect("channels_admin:access")
+
+
+@require_POST
+@publisher_only
+def disable_app(request, pk):
+    AppClient.objects.filter(pk=pk).update(active=False)
+    messages.success(request, "已停用该应用的密钥。")
+    return redirect("channels_admin:access")
+
+
+@require_POST
+@publisher_only
+def issue_feed_token(request):
+    outlet = request.POST.get("outlet", "").strip()
+    if not outlet:
+        messages.error(request, "请填写媒体名称。")
+        return redirect("channels_admin:access")
+    token = PartnerFeedToken(outlet=outlet)
+    raw = token.issue()
+    token.save()
+    messages.success(request, f"“{outlet}”的订阅令牌（只显示这一次）：{raw}")
+    return redirect("channels_admin:access")
+
+
+@require_POST
+@publisher_only
+def revoke_feed_token(request, pk):
+    PartnerFeedToken.objects.filter(pk=pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    messages.success(request, "令牌已撤销，使用它的订阅将立即失效。")
+    return redirect("channels_admin:access")

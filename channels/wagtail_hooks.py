@@ -72,6 +72,12 @@ def channels_menu():
             "渠道编排台", reverse("channels_admin:desk"), icon_name="date", order=2
         ),
         PublisherMenuItem(
+            "密钥与订阅令牌",
+            reverse("channels_admin:access"),
+            icon_name="key",
+            order=4,
+        ),
+        PublisherMenuItem(
             "发布渠道账号",
             reverse("channel_destinations:index"),
             icon_name="site",

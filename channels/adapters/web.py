@@ -20,6 +20,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.test import RequestFactory
 from django.utils.html import escape
 
@@ -194,6 +195,18 @@ class WebAdapter(Adapter):
         return []
 
     def preview(self, item) -> str:
+        """Return the page as the site renders it (the draft shown to editors)."""
+        if hasattr(item, "make_preview_request"):
+            try:
+                response = item.make_preview_request()
+                if hasattr(response, "render"):
+                    response = response.render()
+                html = response.content.decode()
+                base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+                # The preview sits in an iframe's srcdoc: give relative URLs a home.
+                return html.replace("<head>", f'<head><base href="{base}/">', 1)
+            except Exception:
+                logger.exception("web preview failed item=%s", item.pk)
         summary = escape(getattr(item, "summary", ""))
         return (
             f'<article class="pufa-web-preview"><h1>{escape(item.title)}</h1>'

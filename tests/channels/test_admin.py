@@ -120,3 +120,27 @@ def test_item_view_shows_each_channel_findings_and_the_correction_plan(
     assert 'data-testid="preview-web"' in page and 'data-testid="preview-feeds"' in page
     assert "订阅源将只显示标题" in page
     assert "原位更新" in page
+
+
+@pytest.mark.django_db
+def test_publisher_issues_and_revokes_keys_and_tokens(client, publisher):
+    from channels.models import AppClient, PartnerFeedToken
+
+    c = admin_client(client, publisher)
+    page = c.post(
+        "/admin/channels/access/apps/",
+        {"name": "普法App", "rate_limit_per_minute": "60"},
+        follow=True,
+    ).content.decode()
+    key = page.split("（只显示这一次，请立即保存）：")[1].split("<")[0].strip()
+    assert AppClient.for_key(key).name == "普法App"
+    assert c.get("/api/app/v1/items", HTTP_X_API_KEY=key).status_code == 200
+
+    page = c.post("/admin/channels/access/tokens/", {"outlet": "法治日报"}, follow=True)
+    raw = page.content.decode().split("（只显示这一次）：")[1].split("<")[0].strip()
+    token = PartnerFeedToken.for_token(raw)
+    assert c.get(f"/feeds/latest.rss?token={raw}").status_code == 200
+    c.post(f"/admin/channels/access/tokens/{token.pk}/revoke/")
+    assert c.get(f"/feeds/latest.rss?token={raw}").status_code == 403
+    listing = c.get("/admin/channels/access/").content.decode()
+    assert "已撤销" in listing and "普法App" in listing

@@ -55,9 +55,19 @@ def apply(request):
             )
             profile.save(update_fields=["credential_scan"])
             creators.record("creator.apply", actor=user, obj=profile)
-        creators.send_verification(request, user)
+        mail_sent = True
+        try:
+            creators.send_verification(request, user)
+        except Exception:
+            # The application is kept; a reviewer or a retry can verify later.
+            logger.exception("verification email failed profile=%s", profile.pk)
+            mail_sent = False
         logger.info("creator applied profile=%s", profile.pk)
-        return render(request, "moderation/apply_done.html", {"email": user.email})
+        return render(
+            request,
+            "moderation/apply_done.html",
+            {"email": user.email, "mail_sent": mail_sent},
+        )
     return render(request, "moderation/apply.html", {"form": form})
 
 

@@ -169,3 +169,15 @@ def test_demo_is_idempotent(make_article):
     assert live.compliance_number.startswith("PF-")
     assert live.live_revision.content["compliance_number"] == live.compliance_number
     assert Term.objects.filter(text="黑鸦帮").count() == 1
+
+
+def test_wagtail_dashboard_lists_only_work_the_reviewer_may_do(
+    client, make_creator, reviewers
+):
+    creator = make_creator()
+    article = creator_article(creator, title="待初审的稿件")
+    submit(article, creator)
+    client.force_login(reviewers["first"])
+    assert "待初审的稿件" in client.get("/admin/").content.decode()
+    client.force_login(reviewers["second"])
+    assert "待初审的稿件" not in client.get("/admin/").content.decode()

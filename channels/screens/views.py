@@ -7,10 +7,10 @@ headers, ``Content-Length`` included, as GET.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import mimetypes
-from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +35,7 @@ from media_pipeline.storage import public_storage
 from .compiler import compile_group
 from .media import MEDIA_PREFIX
 from .models import (
+    PlaylistSnapshot,
     PlayReport,
     RemovalWait,
     ScreenDevice,
@@ -50,8 +51,12 @@ SNAPSHOT_CACHE_SECONDS = 5
 MAX_PLAYS_PER_HEARTBEAT = 500
 
 
-def _snapshot(slug):
-    """Return (version, created_at, manifest) of a group's latest playlist."""
+def _latest(slug):
+    """Return (version, created_at, snapshot id, orientation) of a group's playlist.
+
+    Only these small values are cached, so a poll answered with 304 never
+    loads or renders the playlist itself.
+    """
     key = f"pufa:screens:snapshot:{slug}"
     cached = cache.get(key)
     if cached is not None:
@@ -60,9 +65,23 @@ def _snapshot(slug):
     if group is None:
         raise Http404("没有这个屏幕组。")
     snapshot = group.latest_snapshot() or compile_group(group)
-    value = (snapshot.version, snapshot.created_at, snapshot.manifest)
+    value = (snapshot.version, snapshot.created_at, snapshot.pk, group.orientation)
     cache.set(key, value, SNAPSHOT_CACHE_SECONDS)
     return value
+
+
+def _manifest(snapshot_id):
+    return PlaylistSnapshot.objects.values_list("manifest", flat=True).get(
+        pk=snapshot_id
+    )
+
+
+def _not_modified(request, etag, modified):
+    match = request.headers.get("If-None-Match")
+    if match:
+        return etag in [tag.strip() for tag in match.split(",")]
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return since is not None and since >= int(modified.timestamp())
 
 
 def _base_url(request) -> str:
@@ -71,63 +90,67 @@ def _base_url(request) -> str:
     )
 
 
-def _conditional(
-    request, body: bytes, content_type: str, etag: str, modified: datetime
-):
-    etag = quote_etag(etag)
-    last_modified = int(modified.timestamp())
-    headers = {
-        "ETag": etag,
-        "Last-Modified": http_date(last_modified),
-        "Cache-Control": "no-cache",
-    }
-    match = request.headers.get("If-None-Match")
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
-    if (match and etag in [t.strip() for t in match.split(",")]) or (
-        not match and since is not None and since >= last_modified
-    ):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Length"] = str(len(body))
-    for name, value in headers.items():
-        response[name] = value
+def _headers(response, etag, modified):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(int(modified.timestamp()))
+    response["Cache-Control"] = "no-cache"
     return response
+
+
+def _conditional(request, etag, modified, content_type, make_body):
+    etag = quote_etag(etag)
+    if _not_modified(request, etag, modified):
+        return _headers(HttpResponseNotModified(), etag, modified)
+    body = make_body()
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Length"] = str(len(body))
+    return _headers(response, etag, modified)
 
 
 @require_http_methods(["GET", "HEAD"])
 def playlist_smil(request, group):
-    version, created_at, manifest = _snapshot(group)
+    version, created_at, snapshot_id, default_orientation = _latest(group)
     orientation = request.GET.get("orientation", "")
     if orientation not in ("landscape", "portrait"):
-        orientation = ScreenGroup.objects.values_list("orientation", flat=True).get(
-            slug=group
-        )
+        orientation = default_orientation
     base = _base_url(request)
-    cache_key = f"pufa:screens:smil:{group}:{version}:{orientation}:{base}"
-    body = cache.get(cache_key)
-    if body is None:
-        body = render_smil(manifest, version, orientation, base)
-        cache.set(cache_key, body, 3600)
+
+    def body():
+        key = (
+            "pufa:screens:smil:"
+            + hashlib.sha256(
+                f"{group}|{version}|{orientation}|{base}".encode()
+            ).hexdigest()
+        )
+        rendered = cache.get(key)
+        if rendered is None:
+            rendered = render_smil(_manifest(snapshot_id), version, orientation, base)
+            cache.set(key, rendered, 3600)
+        return rendered
+
     return _conditional(
-        request, body, "application/smil+xml", f"{version}-{orientation}", created_at
+        request, f"{version}-{orientation}", created_at, "application/smil+xml", body
     )
 
 
 @require_http_methods(["GET", "HEAD"])
 def playlist_manifest(request, group):
-    version, created_at, manifest = _snapshot(group)
-    cache_key = f"pufa:screens:manifest:{group}:{version}"
-    body = cache.get(cache_key)
-    if body is None:
-        document = {
-            "version": version,
-            "generated_at": created_at.isoformat(),
-            **manifest,
-        }
-        body = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
-        cache.set(cache_key, body, 3600)
-    return _conditional(request, body, "application/json", version, created_at)
+    version, created_at, snapshot_id, _ = _latest(group)
+
+    def body():
+        key = f"pufa:screens:manifest:{group}:{version}"
+        rendered = cache.get(key)
+        if rendered is None:
+            document = {
+                "version": version,
+                "generated_at": created_at.isoformat(),
+                **_manifest(snapshot_id),
+            }
+            rendered = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
+            cache.set(key, rendered, 3600)
+        return rendered
+
+    return _conditional(request, version, created_at, "application/json", body)
 
 
 @require_http_methods(["GET", "HEAD"])

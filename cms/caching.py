@@ -20,6 +20,7 @@ number, every topic, tag and campaign listing.
 
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import caches
@@ -33,10 +34,23 @@ LISTING_GENERATION_KEY = KEY_PREFIX + "listing-generation"
 # Listings that show items from anywhere in the tree: cheaper to drop them all
 # on every publish than to track which item appears where.
 LISTING_PREFIXES = ("/topics/", "/tags/", "/campaigns/")
+# Invalidation visits every host a page was cached under; a flood of made-up
+# Host headers (possible where ALLOWED_HOSTS is "*") must not grow that list.
+MAX_HOSTS = 32
 # Headers that must never be replayed from the cache to another visitor.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
+# Recomputed when a cached entry is served.
+DROPPED_HEADERS = PRIVATE_HEADERS | {"content-length"}
 
 PRIVATE_CACHE_CONTROL = "private, no-store"
+
+# The WSGI front keeps what it read from the shared page cache for this long
+# in process memory, so a hot page costs a dictionary lookup. An invalidation
+# clears this memory at once in the process that publishes; other processes
+# may serve the previous copy for up to this many seconds.
+MEMO_SECONDS = 1.0
+MEMO_MAX_ENTRIES = 1000
+_memo = {}
 
 
 def page_cache():
@@ -129,16 +143,18 @@ def store(request, response, etag):
     headers = [
         (name, value)
         for name, value in response.items()
-        if name.lower() not in PRIVATE_HEADERS
+        if name.lower() not in DROPPED_HEADERS
     ]
     entry = (response.status_code, headers, response.content, etag)
     cache = page_cache()
     try:
-        key = _lookup_key(cache, request.scheme, host, request.path)
-        cache.set(key, entry, settings.PUFA_PAGE_CACHE_SECONDS)
         hosts = cache.get(HOSTS_KEY) or set()
         if host.lower() not in hosts:
+            if len(hosts) >= MAX_HOSTS:
+                return
             cache.set(HOSTS_KEY, hosts | {host.lower()}, None)
+        key = _lookup_key(cache, request.scheme, host, request.path)
+        cache.set(key, entry, settings.PUFA_PAGE_CACHE_SECONDS)
     except Exception:
         logger.exception("page cache store failed path=%s", request.path)
 
@@ -232,7 +248,11 @@ class PageCacheMiddleware:
 
 
 class PageCacheWSGI:
-    """Answer page-cache hits before Django builds a request at all."""
+    """Answer page-cache hits before Django builds a request at all.
+
+    Entries read from the shared page cache are kept for ``MEMO_SECONDS`` in
+    process memory (see ``_memo``).
+    """
 
     def __init__(self, application):
         self.application = application
@@ -255,17 +275,25 @@ class PageCacheWSGI:
                 path = path.encode("iso-8859-1").decode("utf-8")
             except UnicodeError:
                 return self.application(environ, start_response)
-            entry = lookup(
-                method,
-                self._scheme(environ),
-                raw_host(environ),
-                path or "/",
-                "",
-                environ.get("HTTP_COOKIE", ""),
-            )
-            if entry is not None:
-                return self._serve(entry, environ, start_response, method == "HEAD")
+            cookies = environ.get("HTTP_COOKIE", "")
+            if not (cookies and _session_cookie_in(cookies)):
+                entry = self._entry(self._scheme(environ), raw_host(environ), path or "/")
+                if entry is not None:
+                    return self._serve(entry, environ, start_response, method == "HEAD")
         return self.application(environ, start_response)
+
+    def _entry(self, scheme, host, path):
+        now = time.monotonic()
+        memo_key = (scheme, host, path)
+        remembered = _memo.get(memo_key)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
+        entry = lookup("GET", scheme, host, path, "", "")
+        if entry is not None:
+            if len(_memo) >= MEMO_MAX_ENTRIES:
+                _memo.clear()
+            _memo[memo_key] = (now + MEMO_SECONDS, entry)
+        return entry
 
     def _serve(self, entry, environ, start_response, head):
         status, headers, body, etag = entry
@@ -304,6 +332,7 @@ def related_pages(page):
 
 def invalidate_page(page):
     """Drop the cached copies of ``page`` and of the pages and listings showing it."""
+    _memo.clear()
     cache = page_cache()
     paths = set(page_paths(page))
     for other in related_pages(page):

@@ -29,6 +29,30 @@ class HomePage(Page):
     class Meta:
         verbose_name = "首页"
 
+    def route(self, request, path_components):
+        """Find the page for a URL with one query on ``url_path``.
+
+        Wagtail walks the tree one level at a time (two queries per level);
+        none of Pufa's page types routes its own sub-URLs, so the page whose
+        ``url_path`` matches is the page Wagtail would find. A path that
+        matches nothing falls back to Wagtail's walk.
+        """
+        from django.http import Http404
+
+        if not path_components:
+            return super().route(request, path_components)
+        url_path = self.url_path + "/".join(path_components) + "/"
+        page = (
+            Page.objects.filter(url_path=url_path, path__startswith=self.path)
+            .order_by("path")
+            .first()
+        )
+        if page is None:
+            return super().route(request, path_components)
+        if not page.live:
+            raise Http404
+        return page.specific.route(request, [])
+
     def get_context(self, request, *args, **kwargs):
         from .. import listing
         from .taxonomy import Campaign, LegalTopic

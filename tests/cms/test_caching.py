@@ -203,6 +203,16 @@ class TestServerSideCache:
         with_session.cookies["sessionid"] = "whatever"
         assert "新标题" in body(with_session.get(article.url))
 
+    def test_made_up_host_names_cannot_grow_the_cache_without_bound(
+        self, page_cache, make_article
+    ):
+        from cms import caching
+
+        article = make_article()
+        for number in range(caching.MAX_HOSTS + 5):
+            Client().get(article.url, HTTP_HOST=f"h{number}.example.cn")
+        assert len(page_cache.get(caching.HOSTS_KEY)) == caching.MAX_HOSTS
+
     def test_cached_copy_answers_if_none_match(self, page_cache, make_article):
         article = make_article()
         etag = Client().get(article.url)["ETag"]
@@ -252,6 +262,21 @@ class TestWSGIFront:
         self._call(front, self._environ(article.url, HTTP_COOKIE="sessionid=abc"))
         self._call(front, self._environ("/not-cached/"))
         assert len(calls) == 2
+
+    def test_publish_clears_what_the_front_remembers(self, page_cache, make_article):
+        article = make_article(title="记住的旧标题")
+        Client().get(article.url)
+        front = PageCacheWSGI(lambda environ, start_response: [])
+        _, _, content = self._call(front, self._environ(article.url))
+        assert "记住的旧标题" in content.decode()
+
+        article = ArticlePage.objects.get(pk=article.pk)
+        article.title = "发布后的新标题"
+        article.save_revision().publish()
+        Client().get(article.url)
+
+        _, _, content = self._call(front, self._environ(article.url))
+        assert "发布后的新标题" in content.decode()
 
 
 class TestFrontendCachePurge:

@@ -168,6 +168,39 @@ class TestVideoPage:
         assert meta(html, "og:type") == "video.other"
 
 
+    def test_approved_video_gets_an_html5_player(self, make_column):
+        from django.utils import timezone
+
+        from cms.models import VideoPage
+        from media_pipeline.models import Video
+
+        column = make_column()
+        video = Video.objects.create(
+            title="已审核的视频",
+            width=1080,
+            height=1920,
+            outputs={
+                "transcode": {
+                    "prefix": "videos/v1/",
+                    "files": {"mp4": "main.mp4", "poster": "poster.jpg"},
+                }
+            },
+            public_files=["videos/v1/main.mp4", "videos/v1/poster.jpg"],
+            published_at=timezone.now(),
+        )
+        page = VideoPage(title="竖屏普法短视频", slug="video-2", video=video)
+        column.add_child(instance=page)
+        page.save_revision().publish()
+
+        html = text(Client().get(page.url))
+
+        assert re.search(r'<video controls[^>]*poster="[^"]*videos/v1/poster.jpg"', html)
+        assert re.search(r'<source src="[^"]*videos/v1/main.mp4" type="video/mp4">', html)
+        assert "player--portrait" in html
+        assert "视频正在处理中" not in html
+        assert meta(html, "og:video:type") == "video/mp4"
+
+
 class TestTaxonomyListings:
     def test_topic_listing_shows_its_items_only(self, make_article, topic):
         inside = make_article(title="居住权登记", publish=False)

@@ -41,7 +41,9 @@ def the_publish(fake):
 def test_post_of_three_items_is_one_draft_then_delivered_by_callback(
     account, fake, inbox, client, make_wechat_article, publisher
 ):
-    items = [make_wechat_article(title=f"第{n}篇 民法典与生活") for n in (1, 2, 3)]
+    items = [
+        make_wechat_article(title=f"第{n}篇 民法典与生活", images=n == 1) for n in (1, 2, 3)
+    ]
 
     post, rows = compose_and_send(account, publisher)
 
@@ -55,6 +57,7 @@ def test_post_of_three_items_is_one_draft_then_delivered_by_callback(
     job = the_publish(fake)
     assert [a["title"] for a in job["articles"]] == [i.title for i in items]
     assert all(a["dropped"] == [] for a in job["articles"])
+    assert len(state["images"]) == 1 and len(state["materials"]) == 2
     assert all(html_problems(a["content"]) == [] for a in job["articles"])
 
     answers = deliver_callbacks(client, inbox.take(1))
@@ -296,9 +299,8 @@ def test_correction_follows_the_destination_correction_mode(
 def test_more_than_eight_items_cannot_be_one_post(account, make_wechat_article, publisher):
     from django.core.exceptions import ValidationError
 
-    for n in range(9):
-        make_wechat_article(title=f"第{n}篇", body=[], cover_image=None)
-    rows = held_rows(account)
+    make_wechat_article(title="第一篇", body=[])
+    rows = held_rows(account) * 9
 
     with pytest.raises(ValidationError) as caught:
         posts.compose_post(account, rows, user=publisher)

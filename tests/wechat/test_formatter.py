@@ -112,7 +112,7 @@ def test_long_title_is_fine_when_a_short_wechat_title_is_given(account, make_wec
 
 
 def test_body_images_become_jpg_or_png_under_one_megabyte(make_image):
-    photo = make_image(4000, 3000, noisy=True)
+    photo = make_image(2400, 1800, noisy=True)
     logo = make_image(600, 400, fmt="PNG")
 
     photo_data, photo_name = body_image_bytes(photo)

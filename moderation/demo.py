@@ -63,9 +63,42 @@ def number_published_items(command):
     return numbered
 
 
+def ensure_demo_creator():
+    """Give the cms demo's "creator" account an approved profile and its space."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from . import creators
+    from .models import CreatorProfile, CreatorStatus
+
+    users = get_user_model().objects
+    user = users.filter(username="creator").first()
+    approver = users.filter(is_superuser=True).order_by("pk").first()
+    if user is None or approver is None or hasattr(user, "creator_profile"):
+        return
+    today = timezone.localdate()
+    profile = CreatorProfile.objects.create(
+        user=user,
+        real_name="演示创作者",
+        creator_type="individual",
+        credential_type="lawyer",
+        credential_number="DEMO-0000-0001",
+        credential_issuer="演示司法行政机关",
+        credential_valid_from=today - datetime.timedelta(days=365),
+        credential_valid_until=today + datetime.timedelta(days=3 * 365),
+        domain_label="婚姻家庭",
+        status=CreatorStatus.PENDING,
+        email_verified_at=timezone.now(),
+    )
+    creators.approve(profile, approver, "演示账号", names_checked=True)
+
+
 def load_demo(command):
     ensure_workflow(command)
     ensure_terms()
+    ensure_demo_creator()
     numbered = number_published_items(command)
     reviewers = Group.objects.filter(name__in=["初审", "复审", "终审"]).count()
     pages = Page.objects.filter(depth__gt=2).count()

@@ -151,12 +151,13 @@ def test_portal_has_empty_states(client, make_creator):
     assert "还没有稿件" in page
 
 
-def test_demo_is_idempotent(make_article):
+def test_demo_is_idempotent(make_article, make_user, admin_user):
     from io import StringIO
 
     from moderation.demo import load_demo
-    from moderation.models import Term
+    from moderation.models import CreatorProfile, Term
 
+    make_user("creator", groups=["自媒体创作者"])
     live = make_article()
     assert live.live and not live.compliance_number
 
@@ -169,6 +170,8 @@ def test_demo_is_idempotent(make_article):
     assert live.compliance_number.startswith("PF-")
     assert live.live_revision.content["compliance_number"] == live.compliance_number
     assert Term.objects.filter(text="黑鸦帮").count() == 1
+    profile = CreatorProfile.objects.get(user__username="creator")
+    assert profile.status == "approved" and profile.column is not None
 
 
 def test_wagtail_dashboard_lists_only_work_the_reviewer_may_do(

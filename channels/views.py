@@ -210,7 +210,7 @@ def desk(request):
 @publisher_only
 def schedule(request, destination_id):
     destination = get_object_or_404(Destination, pk=destination_id)
-    picked = request.POST.getlist("delivery")
+    picked = [pk for pk in request.POST.getlist("delivery") if pk.isdigit()]
     order = {pk: request.POST.get(f"order-{pk}", "") for pk in picked}
     picked.sort(
         key=lambda pk: (int(order[pk]) if order[pk].isdigit() else 999, int(pk))

@@ -35,6 +35,7 @@ from channels.adapters.base import (
     TransientError,
     UncertainError,
 )
+from channels.models import DeliveryState
 
 from . import posts
 from .client import DAILY_QUOTAS, WeChatClient, account_for
@@ -205,7 +206,30 @@ class WeChatAdapter(Adapter):
             )
         return post
 
+    def _drop_cancelled(self, post) -> None:
+        """Take retracted (cancelled) items out of a post not yet drafted.
+
+        The remaining articles are numbered again from 1, since WeChat's
+        ``idx`` is the position in the draft.
+        """
+        articles = list(post.articles.select_related("delivery").order_by("index"))
+        gone = [
+            a for a in articles
+            if a.delivery is None or a.delivery.state == DeliveryState.CANCELLED
+        ]
+        if not gone:
+            return
+        with transaction.atomic():
+            WeChatPostArticle.objects.filter(pk__in=[a.pk for a in gone]).delete()
+            kept = [a for a in articles if a not in gone]
+            for article in kept:
+                WeChatPostArticle.objects.filter(pk=article.pk).update(index=article.index + 100)
+            for index, article in enumerate(kept, start=1):
+                WeChatPostArticle.objects.filter(pk=article.pk).update(index=index)
+        logger.info("cancelled articles left post=%s count=%s", post.pk, len(gone))
+
     def _draft_articles(self, post, client) -> list[dict]:
+        self._drop_cancelled(post)
         host = UploadingImageHost(client, self.destination)
         entries, problems = [], []
         for article in post.articles.select_related("delivery").order_by("index"):

@@ -326,3 +326,26 @@ def test_batch_scheduled_on_the_channel_desk_becomes_one_post(
     assert [a["title"] for a in job["articles"]] == ["编排台第2篇", "编排台第1篇"]
     assert states(rows) == [DeliveryState.DELIVERED] * 2
     assert [Delivery.objects.get(pk=r.pk).receipt["index"] for r in rows] == [2, 1]
+
+
+def test_item_retracted_before_its_post_is_sent_is_left_out(
+    account, fake, inbox, client, make_wechat_article, publisher, make_user
+):
+    from channels.services import retract_item
+
+    items = [make_wechat_article(title=f"第{n}篇") for n in (1, 2, 3)]
+    rows = held_rows(account)
+    posts.compose_post(account, rows, user=publisher)
+
+    retract_item(items[0], user=make_user(), reason="来源存疑")
+    outbox.run_once()
+    deliver_callbacks(client, inbox.take(1))
+
+    job = the_publish(fake)
+    assert [a["title"] for a in job["articles"]] == ["第2篇", "第3篇"]
+    assert states(rows) == [
+        DeliveryState.CANCELLED,
+        DeliveryState.DELIVERED,
+        DeliveryState.DELIVERED,
+    ]
+    assert [Delivery.objects.get(pk=r.pk).receipt["index"] for r in rows[1:]] == [1, 2]

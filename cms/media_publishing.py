@@ -10,8 +10,8 @@ scheduler, management command), so approval is what makes media public:
 - on ``page_unpublished`` / ``unpublished``: media that no other live item
   uses is withdrawn from public storage and its URLs purged from the CDN.
 
-Also registers the media job reaper with the scheduler, so that the pipeline
-itself never imports cms.
+Also registers the media job reaper with the scheduler and the media queue
+with ``/healthz``, so that the pipeline itself never imports cms.
 """
 
 import logging
@@ -25,11 +25,13 @@ from media_pipeline import jobs, publishing, renditions
 from media_pipeline.models import Video, VideoStatus
 from media_pipeline.signals import video_status_changed
 
+from .health import register_check
 from .scheduler import register_periodic
 
 logger = logging.getLogger("pufa.media")
 
 register_periodic("media_job_reaper", 15, jobs.reap)
+register_check("media_jobs", jobs.queue_health)
 
 
 def item_media(item) -> tuple[set[int], set[int]]:

@@ -18,6 +18,7 @@ from .uploads import ingest_file
 logger = logging.getLogger("pufa.media")
 
 DEMO_TITLE = "普法短视频演示：民法典里的居住权"
+DEMO_SECONDS = 10
 DEMO_SUBTITLES = """1
 00:00:00,500 --> 00:00:04,500
 民法典新设立了居住权制度
@@ -39,11 +40,11 @@ def _make_clip(folder: Path) -> Path:
             "-f",
             "lavfi",
             "-i",
-            "testsrc2=s=720x1280:d=10:r=25",
+            f"testsrc2=s=720x1280:d={DEMO_SECONDS}:r=25",
             "-f",
             "lavfi",
             "-i",
-            "sine=f=330:d=10,volume=-20dB",
+            f"sine=f=330:d={DEMO_SECONDS},volume=-20dB",
             "-c:v",
             "libx264",
             "-preset",

@@ -303,6 +303,7 @@ def reap(now=None) -> dict:
     )
     for job_id in lost:
         dispatch(job_id)
+    _remove_abandoned_workdirs()
     if requeued or failed or lost:
         logger.info(
             "reaped media jobs requeued=%s failed=%s resent=%s",
@@ -311,6 +312,37 @@ def reap(now=None) -> dict:
             len(lost),
         )
     return {"requeued": requeued, "failed": failed, "resent": len(lost)}
+
+
+def _remove_abandoned_workdirs() -> None:
+    """Delete work folders left by killed workers (their cleanup never ran)."""
+    import shutil
+
+    cutoff = time.time() - settings.PUFA_MEDIA_JOB_TIMEOUT * 2
+    for folder in Path(tempfile.gettempdir()).glob("pufa-media-*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def queue_health() -> tuple[bool, dict]:
+    """Health of the media queue: counts and the age of the oldest due job."""
+    now = timezone.now()
+    due = MediaJob.objects.filter(state=JobState.QUEUED, not_before__lte=now)
+    oldest = due.order_by("not_before").values_list("not_before", flat=True).first()
+    age = (now - oldest).total_seconds() if oldest else 0.0
+    stuck = MediaJob.objects.filter(
+        state=JobState.RUNNING, lease_expires_at__lt=now
+    ).count()
+    detail = {
+        "queued": due.count(),
+        "running": MediaJob.objects.filter(state=JobState.RUNNING).count(),
+        "expired_leases": stuck,
+        "oldest_queued_seconds": round(age, 1),
+    }
+    return age <= 600, detail
 
 
 # -- handlers ----------------------------------------------------------------

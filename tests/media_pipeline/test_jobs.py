@@ -261,3 +261,20 @@ def test_a_job_is_run_by_one_worker_only(ingest, clips):
     assert jobs.claim(job.pk, "worker-a") is not None
     assert jobs.claim(job.pk, "worker-b") is None
     assert jobs.run_job(job.pk, "worker-b") is None
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_media_queue(ingest, clips, client):
+    video = ingest(clips["noaudio"], kinds={JobKind.PROBE})
+    job = jobs.create_job(video, JobKind.TRANSCODE)
+
+    body = client.get("/healthz").json()
+
+    media = body["checks"]["media_jobs"]
+    assert media["queued"] == 1 and media["ok"] is True
+    MediaJob.objects.filter(pk=job.pk).update(
+        not_before=timezone.now() - timedelta(hours=1)
+    )
+    body = client.get("/healthz").json()
+    media = body["checks"]["media_jobs"]
+    assert media["ok"] is False and media["oldest_queued_seconds"] >= 3600

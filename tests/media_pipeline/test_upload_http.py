@@ -228,3 +228,28 @@ def test_subtitles_that_are_not_srt_or_webvtt_are_refused(ingest, clips, uploade
     assert "字幕" in response.json()["error"]
     video.refresh_from_db()
     assert not video.subtitles
+
+
+def test_admin_upload_page_shows_the_widget_and_an_empty_state(make_user):
+    from django.contrib.auth.models import Permission
+
+    editor = make_user(groups=["编辑"])
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    response = _client(editor).get("/admin/media-pipeline/upload/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="pufa-upload"' in html and "还没有视频" in html
+    assert "/static/media_pipeline/upload.js" in html
+
+
+def test_admin_upload_page_is_refused_without_upload_permission(make_user):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user()
+    viewer.user_permissions.add(Permission.objects.get(codename="access_admin"))
+
+    assert _client(viewer).get("/admin/media-pipeline/upload/").status_code in (
+        302,
+        403,
+    )

@@ -86,7 +86,8 @@ def _image_ref(image, orientation) -> dict:
         channel_rendition = None
     if channel_rendition is not None:
         rendition = channel_rendition(image, profile)
-        with rendition.file.open("rb") as handle:
+        # Read through the storages registry: it is where the pipeline wrote.
+        with public_storage().open(rendition.file.name, "rb") as handle:
             return store_bytes(handle.read(), "jpg")
     rendition = image.get_rendition(wagtail_filter)
     with rendition.file.open("rb") as handle:

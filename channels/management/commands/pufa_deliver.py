@@ -1,5 +1,6 @@
 """Run a delivery worker: claim due outbox rows and deliver them, in a loop."""
 
+import logging
 import signal
 import time
 
@@ -7,6 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from channels import outbox
+
+logger = logging.getLogger("pufa.channels.worker")
 
 
 class Command(BaseCommand):
@@ -35,8 +38,16 @@ class Command(BaseCommand):
         self.stdout.write(f"delivery worker started owner={owner}")
         while not stopping:
             close_old_connections()
-            outbox.reap_expired_leases()
-            done = outbox.run_once(owner=owner, limit=batch)
+            try:
+                outbox.reap_expired_leases()
+                done = outbox.run_once(owner=owner, limit=batch)
+            except Exception:
+                # A database hiccup must not take the worker down; the row it
+                # held goes back to the queue when its lease expires.
+                logger.exception("delivery worker round failed owner=%s", owner)
+                close_old_connections()
+                time.sleep(max(interval, 1.0))
+                continue
             if done:
                 self.stdout.write(f"delivered batch count={done}")
             if once:

@@ -21,6 +21,12 @@ from .client import DAILY_QUOTAS, shanghai_day
 from .models import WeChatPost, WeChatQuotaUsage
 
 PUBLISHER_GROUP = "渠道发布"
+QUOTA_LABELS = {
+    "draft/add": "新建草稿",
+    "freepublish/submit": "提交发布",
+    "freepublish/get": "查询发布状态",
+    "freepublish/delete": "删除文章",
+}
 
 
 def can_publish(user) -> bool:
@@ -48,6 +54,7 @@ def _account_rows():
         quota = [
             {
                 "api": api,
+                "label": QUOTA_LABELS.get(api, api),
                 "used": usage.get(destination.pk, {}).get(api, 0),
                 "limit": limit,
                 "percent": min(100, round(100 * usage.get(destination.pk, {}).get(api, 0)

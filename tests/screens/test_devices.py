@@ -147,3 +147,16 @@ def test_health_page_shows_offline_alert(client, make_group, make_device, make_u
     assert page.count("离线告警") == 1
     rows = [row for row in page.split("<tr") if "离线告警" in row]
     assert len(rows) == 1 and "广场大屏" in rows[0] and "地铁口屏" not in rows[0]
+
+
+def test_healthz_counts_offline_screens_without_failing(
+    client, make_group, make_device
+):
+    group = make_group(offline_after_seconds=60)
+    make_device(group, last_seen_at=timezone.now() - timedelta(minutes=5))
+    make_device(group, last_seen_at=timezone.now())
+
+    screens = client.get("/healthz").json()["checks"]["screens"]
+
+    assert screens["ok"] is True
+    assert (screens["devices"], screens["offline"]) == (2, 1)

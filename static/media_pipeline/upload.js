@@ -57,6 +57,10 @@
       if (file) { self.start(file); }
     });
     root.querySelector(".pufa-upload__cancel").addEventListener("click", function () { self.cancel(); });
+    root.querySelector(".pufa-upload__subtitles").addEventListener("change", function (event) {
+      var chosen = event.target.files[0];
+      root.querySelector(".pufa-upload__subtitles-name").textContent = chosen ? "字幕：" + chosen.name : "选择字幕文件";
+    });
     this.hint.hidden = pendingKeys().length === 0;
     var processing = load(PROCESSING_KEY);
     if (processing) { this.poll(processing.status_url); }

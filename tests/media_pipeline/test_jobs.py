@@ -111,7 +111,7 @@ def _wait_until(predicate, limit=120):
 def long_clip(tmp_path_factory):
     path = tmp_path_factory.mktemp("long") / "long.mp4"
     _ff(
-        *_source("360x640", 12),
+        *_source("360x640", 8),
         "-c:v",
         "libx264",
         "-preset",

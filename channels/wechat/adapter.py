@@ -273,8 +273,10 @@ class WeChatAdapter(Adapter):
             return None
         post = article.post
         done = posts.result_for(post, article)
-        if done is not None or not post.publish_id:
+        if done is not None:
             return done
+        if not post.publish_id:
+            return self._orphaned(post, article)
         if not self._may_poll(post):
             return None
         answer = self.client().get_publish(post.publish_id)
@@ -289,6 +291,27 @@ class WeChatAdapter(Adapter):
         )
         post.refresh_from_db()
         article.refresh_from_db()
+        return posts.result_for(post, article)
+
+    def _orphaned(self, post, article) -> DeliveryResult | None:
+        """Fail a waiting article whose post nobody is left to submit.
+
+        The delivery that was sending the post may have failed for good
+        (too many attempts) after its siblings went to wait; without this
+        they would wait for ever. A person can retry them.
+        """
+        if post.state == PostState.UNCERTAIN:
+            return None
+        driving = post.articles.filter(
+            delivery__state__in=[DeliveryState.PENDING, DeliveryState.SENDING]
+        ).exists()
+        if driving:
+            return None
+        reason = "同一推送中负责提交的分发记录已失败，推送未能提交，请重试。"
+        WeChatPost.objects.filter(pk=post.pk, publish_id="").update(
+            state=PostState.FAILED, reason=reason, finished_at=timezone.now()
+        )
+        post.refresh_from_db()
         return posts.result_for(post, article)
 
     def _may_poll(self, post) -> bool:

@@ -349,3 +349,22 @@ def test_item_retracted_before_its_post_is_sent_is_left_out(
         DeliveryState.DELIVERED,
     ]
     assert [Delivery.objects.get(pk=r.pk).receipt["index"] for r in rows[1:]] == [1, 2]
+
+
+def test_waiting_articles_fail_when_their_post_can_no_longer_be_submitted(
+    account, fake, make_wechat_article, publisher
+):
+    for n in (1, 2):
+        make_wechat_article(title=f"第{n}篇")
+    rows = held_rows(account)
+    posts.compose_post(account, rows, user=publisher)
+    # The second row went to wait while the first was sending the post; then
+    # the first failed for good.
+    outbox.transition(rows[1], DeliveryState.AWAITING_CONFIRMATION, "test")
+    outbox.transition(rows[0], DeliveryState.FAILED, "重试 8 次后仍失败")
+
+    outbox.check_confirmations()
+
+    assert states(rows) == [DeliveryState.FAILED, DeliveryState.FAILED]
+    assert "推送未能提交" in Delivery.objects.get(pk=rows[1].pk).events.last().message
+    assert inspect(fake)["calls"] == []

@@ -13,6 +13,7 @@ class ScreensConfig(AppConfig):
 
         from ..adapters import register
         from ..newspaper.adapter import NewspaperAdapter
+        from . import signal_handlers  # noqa: F401
         from .adapter import ScreensAdapter
         from .compiler import compile_all
         from .health import check_screens

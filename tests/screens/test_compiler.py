@@ -78,3 +78,19 @@ def test_recompiling_unchanged_entries_keeps_the_version(make_group, make_ad, bo
     again = compile_group(group)
 
     assert again.pk == first.pk and again.version == first.version
+
+
+def test_an_operator_edit_recompiles_the_playlist(
+    make_group, make_ad, book, django_capture_on_commit_callbacks
+):
+    group = make_group(loop_min_seconds=0)
+    entry = book(group, make_ad(title="普通节目"))
+    before = group.latest_snapshot()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.is_emergency = True
+        entry.save()
+
+    after = group.latest_snapshot()
+    assert after.seq == before.seq + 1
+    assert [i["title"] for i in after.manifest["emergency"]] == ["普通节目"]

@@ -58,6 +58,15 @@ def start_worker(lease=1):
     )
 
 
+def stop_worker(worker):
+    worker.terminate()
+    try:
+        worker.wait(60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)
+
+
 def wait_for(predicate, timeout=60, message="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -187,8 +196,7 @@ def test_retraction_racing_a_publish_ends_retracted_everywhere(
             message="all rows final",
         )
     finally:
-        worker.terminate()
-        worker.wait(10)
+        stop_worker(worker)
 
     rows = Delivery.objects.for_item(article)
     assert set(rows.filter(action="retract").values_list("state", flat=True)) == {

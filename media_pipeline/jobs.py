@@ -658,9 +658,9 @@ def _refresh_video_status(video_id: int) -> None:
     latest = {}
     for job in jobs:
         latest[job.kind] = job
-    transcode_job = latest.get(JobKind.TRANSCODE)
-    done = transcode_job is not None and transcode_job.state == JobState.SUCCEEDED
-    status = VideoStatus.READY if done else VideoStatus.FAILED
+    # A video stays usable while it has a complete set of web outputs, even if
+    # a later rerun failed: that rerun left the previous set in place.
+    status = VideoStatus.READY if video.outputs.get("transcode") else VideoStatus.FAILED
     problems = [
         f"{job.get_kind_display()}：{job.error}"
         for job in latest.values()

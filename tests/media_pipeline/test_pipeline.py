@@ -181,6 +181,8 @@ def test_failed_rerun_leaves_previous_outputs_intact(ingest, clips, settings, tm
     assert job.state == JobState.FAILED and job.error_kind == "permanent"
     assert video.outputs["transcode"] == before
     assert private_path(video.output_name("transcode", "mp4")).exists()
+    assert video.status == VideoStatus.READY
+    assert "转码程序出错" in video.status_message
 
 
 def test_rerun_with_same_profile_is_harmless(ingest, clips):

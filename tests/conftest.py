@@ -109,6 +109,7 @@ def make_article(make_column):
     def make(parent=None, title="民法典里的居住权", publish=True, body=None, **kwargs):
         parent = parent or make_column()
         kwargs.setdefault("summary", "居住权是民法典新设立的用益物权。")
+        kwargs.setdefault("live", publish)
         article = ArticlePage(
             title=title,
             slug=kwargs.pop("slug", f"article-{next(_counter)}"),

@@ -16,19 +16,40 @@ class TestRoles:
             user = make_user(groups=[role])
             assert user.has_perm("wagtailadmin.access_admin"), role
 
-    def test_creator_can_add_pages_but_never_publish(self, make_user, make_article):
-        from wagtail.models import Page
+    def test_creator_edits_only_own_items_and_never_publishes(
+        self, make_user, make_article
+    ):
+        from moderation import creators
+        from moderation.models import CreatorProfile, CreatorStatus
 
-        creator = make_user(groups=["自媒体创作者"])
-        article = make_article(publish=False, owner=creator)
-        perms = article.permissions_for_user(creator)
+        admin = make_user(is_superuser=True, is_staff=True)
+        user = make_user(groups=[])
+        profile = CreatorProfile.objects.create(
+            user=user,
+            real_name="李律师",
+            creator_type="individual",
+            id_number="11010519900101123X",
+            credential_type="lawyer",
+            credential_number="11012020100000001",
+            credential_issuer="某市司法行政机关",
+            credential_valid_from=datetime.date.today() - datetime.timedelta(days=30),
+            credential_valid_until=datetime.date.today() + datetime.timedelta(days=300),
+            domain_label="婚姻家庭",
+            status=CreatorStatus.PENDING,
+        )
+        creators.approve(profile, admin, "资质齐全", names_checked=True)
+        user.refresh_from_db()
+        profile.refresh_from_db()
+
+        own = make_article(parent=profile.column, publish=False, owner=user)
+        perms = own.permissions_for_user(user)
         assert perms.can_edit()
         assert not perms.can_publish()
         assert not perms.can_unpublish()
+        assert profile.column.permissions_for_user(user).can_add_subpage()
         other = make_article(publish=False)
-        assert not other.permissions_for_user(creator).can_edit()
-        column = Page.objects.get(pk=article.get_parent().pk)
-        assert column.permissions_for_user(creator).can_add_subpage()
+        assert not other.permissions_for_user(user).can_edit()
+        assert not other.get_parent().permissions_for_user(user).can_add_subpage()
 
 
 class TestChannelLimits:

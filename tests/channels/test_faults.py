@@ -67,7 +67,7 @@ def stop_worker(worker):
         worker.wait(10)
 
 
-def wait_for(predicate, timeout=60, message="condition"):
+def wait_for(predicate, timeout=120, message="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -102,7 +102,7 @@ def test_worker_killed_mid_delivery_delivers_exactly_once_after_the_reaper(
 
     worker = start_worker(lease=1)
     try:
-        assert receiver.arrived.wait(60), "the worker never called the receiver"
+        assert receiver.arrived.wait(180), "the worker never called the receiver"
         row.refresh_from_db()
         assert row.state == "sending"
         worker.send_signal(signal.SIGKILL)
@@ -188,7 +188,7 @@ def test_retraction_racing_a_publish_ends_retracted_everywhere(
 
     worker = start_worker(lease=5)
     try:
-        assert receiver.arrived.wait(60)
+        assert receiver.arrived.wait(180)
         retract_item(article, user=None, reason="与事实不符")
         receiver.hold.set()
         wait_for(

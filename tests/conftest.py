@@ -126,3 +126,17 @@ def make_article(make_column):
         return article
 
     return make
+
+
+def pytest_collection_modifyitems(items):
+    """Let every transactional test restore the migrated data when it ends.
+
+    Transactional tests (live servers, worker subprocesses) flush the database;
+    without a serialized rollback the roles, the site tree and the workflow
+    created by data migrations would be gone for the tests that follow, and a
+    serialized test after a plain one would collide with recreated content
+    types.
+    """
+    for item in items:
+        if "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")

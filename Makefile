@@ -19,15 +19,17 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-$(VENV)/bin/python:
+# The stamp is written only once the venv works, so an interrupted setup is redone.
+$(VENV)/.created:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Pufa needs Python 3.11 or newer"'
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null \
 	  || (command -v apt-get >/dev/null && $(SUDO) apt-get update -qq \
 	      && $(SUDO) apt-get install -y -qq python3-venv)
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	@touch $@
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+$(VENV)/.installed: pyproject.toml | $(VENV)/.created
 	$(PY) -m pip install -q -e .
 	@touch $@
 

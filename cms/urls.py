@@ -18,16 +18,10 @@ urlpatterns = [
 ]
 
 if settings.DEBUG or not settings.S3_BUCKET:
-    from django.views.static import serve
-
     # Public media from the local folder (embedded mode); a CDN or nginx
     # serves it in production.
     urlpatterns += [
-        path(
-            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-            serve,
-            {"document_root": settings.PUBLIC_MEDIA_ROOT},
-        )
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.public_media)
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -116,3 +116,15 @@ def campaign(request, slug):
         kind_label="主题宣传",
         campaign=campaign,
     )
+
+
+def public_media(request, path):
+    """Serve a file of the public storage folder (embedded mode only).
+
+    The folder is read per request, so a changed ``PUBLIC_MEDIA_ROOT`` (tests,
+    reconfiguration) is honoured without reloading the URLconf.
+    """
+    from django.conf import settings
+    from django.views.static import serve
+
+    return serve(request, path, document_root=settings.PUBLIC_MEDIA_ROOT)

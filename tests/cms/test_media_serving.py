@@ -13,4 +13,5 @@ def test_public_files_are_served_and_private_ones_are_not(client):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"public"
     assert client.get(f"/media/{private_name}").status_code == 404
-    assert client.get("/media/../private/" + private_name).status_code == 404
+    traversal = client.get("/media/../private/" + private_name)
+    assert traversal.status_code in (400, 404)

@@ -120,3 +120,11 @@ def receiver():
     r = Receiver()
     yield r
     r.close()
+
+
+def pytest_unconfigure(config):
+    """Remove the WAL side files that outlive the test database file."""
+    name = os.path.join(_scratch_dir(), f"pufa-channels-test-{os.getpid()}.sqlite3")
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(name + suffix) and not os.path.exists(name):
+            os.unlink(name + suffix)

@@ -29,7 +29,7 @@ $(VENV)/.created:
 	$(PY) -m pip install -q --upgrade pip
 	@touch $@
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/.created
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install -q -e .
 	@touch $@
 

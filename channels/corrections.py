@@ -49,6 +49,12 @@ def plan_for(destination: Destination, item_rows) -> CorrectionPlan:
     first = delivered.order_by("sequence").first()
     if first is None:
         return CorrectionPlan(destination, "first_publish", "该渠道尚未收到此稿件。")
+    if destination.config.get("correction_mode") == "notice":
+        # The destination's owner chose to keep the original and publish a
+        # notice (WeChat accounts that avoid deleting read articles).
+        return CorrectionPlan(
+            destination, "append_notice", "保留原稿，另发一篇附更正说明的稿件。"
+        )
     edits = delivered.filter(action=Action.UPDATE).count()
     too_old = bool(
         capabilities.max_item_age

@@ -219,7 +219,26 @@ class WebAdapter(Adapter):
             raise PermanentError("网站渠道只能发布页面类稿件。")
         return page
 
+    def _is_embedded(self, delivery):
+        """Public-service ads have no page: the site shows them in page slots."""
+        item = delivery.live_item()
+        return item is not None and not hasattr(item, "get_url_parts")
+
+    def _refresh_ad_slots(self, delivery, state):
+        from wagtail.models import Site
+
+        ad = delivery.live_item()
+        site = Site.objects.filter(is_default_site=True).select_related("root_page")
+        site = site.first()
+        if site is not None:
+            # The home page lists the ads in flight; its cached copies go stale.
+            purge(site.root_page.specific)
+        logger.info("web refreshed ad slots ad=%s state=%s", ad.pk, state)
+        return DeliveryResult(state, {"shown_on": "/", "kind": "ad"})
+
     def publish(self, delivery) -> DeliveryResult:
+        if self._is_embedded(delivery):
+            return self._refresh_ad_slots(delivery, "delivered")
         page = self._page(delivery)
         if not page.live:
             raise PermanentError("页面已不在线，未发布到网站。")
@@ -250,6 +269,8 @@ class WebAdapter(Adapter):
         from ..outbox import retracting
         from ..services import _unpublish, remember_retracted_url
 
+        if self._is_embedded(delivery):
+            return self._refresh_ad_slots(delivery, "revoked")
         page = delivery.live_item()
         receipt = delivery.previous_receipt()
         path = receipt.get("path") or (page_path(page) if page else "")

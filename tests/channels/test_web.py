@@ -106,3 +106,29 @@ def test_static_destination_writes_to_an_s3_prefix(make_destination, make_articl
         assert key.replace("index.html", "410.gone") in names
     finally:
         server.stop()
+
+
+@pytest.mark.django_db
+def test_public_service_ad_reaches_the_home_page_and_leaves_it_on_retraction(
+    client, make_destination
+):
+    from cms.models import PublicServiceAd
+
+    make_destination("web", slug="site")
+    ad = PublicServiceAd.objects.create(
+        title="守法光荣 违法可耻", issuing_unit="省司法厅", live=False
+    )
+    ad.save_revision().publish()
+    outbox.run_once()
+
+    publish = Delivery.objects.for_item(ad).get(action="publish")
+    assert publish.state == "delivered"
+    assert publish.receipt["shown_on"] == "/"
+    assert "守法光荣 违法可耻" in client.get("/").content.decode()
+
+    retract_item(ad, user=None, reason="投放单位撤回")
+    outbox.run_once()
+
+    assert Delivery.objects.for_item(ad).get(action="retract").state == "delivered"
+    assert Delivery.objects.for_item(ad).get(action="publish").state == "revoked"
+    assert "守法光荣 违法可耻" not in client.get("/").content.decode()

@@ -31,7 +31,9 @@ def retract_item(item, *, user, reason, approved_by=None) -> list[Delivery]:
         with outbox.retracting():
             rows = outbox.write_retract_rows(item, user=user, reason=reason)
             remember_retracted_url(item, reason)
-            if getattr(item, "live", False):
+            # The caller's instance may be stale; the database says what is live.
+            if type(item)._default_manager.filter(pk=item.pk, live=True).exists():
+                item.refresh_from_db()
                 _unpublish(item, user)
     audit_event.send(
         sender=Delivery,

@@ -55,6 +55,22 @@ def _isolated_page_cache(settings):
 
 
 @pytest.fixture
+def browser(monkeypatch):
+    """A headless Debian Chromium for the browser journeys."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own
+    # database calls are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
 def home(db):
     from cms.models import HomePage
 

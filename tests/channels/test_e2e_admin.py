@@ -1,21 +1,11 @@
 """Browser journey: a channel publisher schedules a curated batch and checks the board."""
 
-from pathlib import Path
 
 import pytest
 
 from channels import outbox
 from channels.models import Delivery
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.browser import ARTIFACTS, launch_chromium
 
 
 def shot(page, name):
@@ -43,9 +33,7 @@ def test_publisher_schedules_curated_batch_and_sees_the_dashboard(
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_context(
             viewport={"width": 390, "height": 844}, locale="zh-CN"
         ).new_page()

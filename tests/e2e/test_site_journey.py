@@ -4,19 +4,11 @@ Screenshots go to ``test-artifacts/`` so a person can look at what was tested.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.browser import ARTIFACTS, launch_chromium
+
 BODY = (
     "居住权人有权按照合同约定，对他人的住宅享有占有、使用的用益物权，"
     "以满足生活居住的需要。设立居住权应当采用书面形式订立合同，并向登记机构申请登记。"
@@ -83,9 +75,7 @@ def test_visitor_reads_searches_and_editor_logs_in(live_server, site_content):
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server.url
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
 

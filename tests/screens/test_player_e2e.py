@@ -2,7 +2,6 @@
 
 import socket
 import time
-from pathlib import Path
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -10,16 +9,7 @@ from django.db import connections
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 from channels.screens.models import PlayReport
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.browser import ARTIFACTS
 
 
 class ClosingServer(ThreadedWSGIServer):
@@ -89,20 +79,6 @@ def server():
     live.stop()
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own
-    # database calls are plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def wait_for(page, expression, timeout=20):

@@ -2,24 +2,15 @@
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from channels.models import Delivery, DeliveryState
 from channels.wechat.models import PostState, WeChatPost
+from tests.browser import ARTIFACTS, launch_chromium
 
 from .conftest import held_rows, inspect
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "pw-Pufa-2026"
 
 
@@ -100,9 +91,7 @@ def test_publisher_journey_from_desk_to_delivered(
     ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_context(
             viewport={"width": 390, "height": 844}, locale="zh-CN"
         ).new_page()

@@ -213,21 +213,20 @@ class WebAdapter(Adapter):
             f"<p>{summary}</p></article>"
         )
 
-    def _page(self, delivery):
-        page = delivery.live_item()
-        if page is None or not hasattr(page, "get_url_parts"):
+    @staticmethod
+    def _page(item):
+        if item is None or not hasattr(item, "get_url_parts"):
             raise PermanentError("网站渠道只能发布页面类稿件。")
-        return page
+        return item
 
-    def _is_embedded(self, delivery):
+    @staticmethod
+    def _is_embedded(item):
         """Public-service ads have no page: the site shows them in page slots."""
-        item = delivery.live_item()
         return item is not None and not hasattr(item, "get_url_parts")
 
-    def _refresh_ad_slots(self, delivery, state):
+    def _refresh_ad_slots(self, ad, state):
         from wagtail.models import Site
 
-        ad = delivery.live_item()
         site = Site.objects.filter(is_default_site=True).select_related("root_page")
         site = site.first()
         if site is not None:
@@ -237,9 +236,10 @@ class WebAdapter(Adapter):
         return DeliveryResult(state, {"shown_on": "/", "kind": "ad"})
 
     def publish(self, delivery) -> DeliveryResult:
-        if self._is_embedded(delivery):
-            return self._refresh_ad_slots(delivery, "delivered")
-        page = self._page(delivery)
+        item = delivery.live_item()
+        if self._is_embedded(item):
+            return self._refresh_ad_slots(item, "delivered")
+        page = self._page(item)
         if not page.live:
             raise PermanentError("页面已不在线，未发布到网站。")
         path = page_path(page)
@@ -269,9 +269,9 @@ class WebAdapter(Adapter):
         from ..outbox import retracting
         from ..services import _unpublish, remember_retracted_url
 
-        if self._is_embedded(delivery):
-            return self._refresh_ad_slots(delivery, "revoked")
         page = delivery.live_item()
+        if self._is_embedded(page):
+            return self._refresh_ad_slots(page, "revoked")
         receipt = delivery.previous_receipt()
         path = receipt.get("path") or (page_path(page) if page else "")
         if page is not None:

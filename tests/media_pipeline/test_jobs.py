@@ -151,14 +151,18 @@ def test_worker_killed_mid_transcode_is_completed_after_the_reaper(
     video, job = _queued_transcode(worker_owner, long_clip)
 
     with shared_database(tmp_path) as database_url:
-        worker = _start_worker(database_url, job.pk)
-        started = _wait_until(
-            lambda: (
-                (row := _job_row(database_url, job.pk))[0] == "running"
-                and row[1] > 0.15
-            )
-        )
-        children = _children(worker.pid)
+        # A slow preset keeps the main transcode running long enough to be
+        # caught in the act on a fast machine too.
+        worker = _start_worker(database_url, job.pk, preset="veryslow")
+        children = []
+
+        def transcoding():
+            # Past the loudness pass (0-0.1) and with ffmpeg alive right now.
+            state, progress = _job_row(database_url, job.pk)
+            children[:] = _children(worker.pid)
+            return state == "running" and 0.1 < progress < 0.95 and children
+
+        started = _wait_until(transcoding)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         assert started, worker.stdout.read().decode()

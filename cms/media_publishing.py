@@ -3,12 +3,17 @@
 Wagtail's publish signals fire for every publish (admin, workflow approval,
 scheduler, management command), so approval is what makes media public:
 
-- on ``page_published`` / ``published``: each video of the item (page field,
-  ad variants, video blocks in the body) is copied to public storage, and each
-  image (cover, poster, variants, image blocks) gets its per-channel
-  renditions (``media_pipeline.renditions``);
+- on ``page_published`` / ``published``: each image of the item (cover,
+  poster, variants, image blocks) is made public at once, inside the publish
+  transaction, so the first public render of the item already links to public
+  copies; then, after the commit, each video (page field, ad variants, video
+  blocks in the body) is copied to public storage and each image gets its
+  per-channel renditions (``media_pipeline.renditions``);
 - on ``page_unpublished`` / ``unpublished``: media that no other live item
   uses is withdrawn from public storage and its URLs purged from the CDN.
+
+Until then an image's originals and renditions are only in private storage
+(see ``cms.models.images``).
 
 Also registers the media job reaper with the scheduler and the media queue
 with ``/healthz``, so that the pipeline itself never imports cms.
@@ -24,6 +29,7 @@ from wagtail.signals import page_published, page_unpublished, published, unpubli
 from media_pipeline import jobs, publishing, renditions
 from media_pipeline.models import Video, VideoStatus
 from media_pipeline.signals import video_status_changed
+from media_pipeline.storage import public_storage
 
 from .health import register_check
 from .scheduler import register_periodic
@@ -83,11 +89,19 @@ def _still_used(exclude, kind: str) -> set[int]:
     return used
 
 
+def make_item_images_public(item) -> None:
+    """Copy the renditions of the item's images to public storage."""
+    _videos, image_ids = item_media(item)
+    for image in get_image_model().objects.filter(pk__in=image_ids):
+        image.make_public()
+
+
 def promote_item_media(item) -> None:
     video_ids, image_ids = item_media(item)
     for video in Video.objects.filter(pk__in=video_ids):
         publishing.promote_video(video)
     for image in get_image_model().objects.filter(pk__in=image_ids):
+        image.make_public()
         try:
             renditions.make_channel_renditions(image)
         except renditions.ImageRejected as exc:
@@ -101,9 +115,36 @@ def withdraw_item_media(item) -> list[str]:
     for video in Video.objects.filter(pk__in=video_ids - keep_videos):
         urls += publishing.withdraw_video(video)
     keep_images = _still_used(item, "image") if image_ids else set()
-    for image_id in image_ids - keep_images:
-        urls += renditions.delete_channel_renditions(image_id)
+    for image in get_image_model().objects.filter(pk__in=image_ids - keep_images):
+        urls += image.make_private()
+        urls += renditions.delete_channel_renditions(image.pk)
     return urls
+
+
+def sync_public_images() -> dict:
+    """Make exactly the images that live items use public; return counts.
+
+    For data written before images were private, and as a repair after a
+    failed promotion: ``manage.py pufa_images sync``.
+    """
+    used = set()
+    for item in _live_items():
+        used |= item_media(item)[1]
+    made_public = made_private = 0
+    public = public_storage()
+    for image in get_image_model().objects.all():
+        if public.exists(image.file.name):
+            # An original written before originals were private.
+            _purge([public.url(image.file.name)])
+            public.delete(image.file.name)
+        if image.pk in used:
+            image.make_public()
+            made_public += 1
+        elif image.is_public or image.renditions.exists():
+            if image.is_public:
+                made_private += 1
+            _purge(image.make_private())
+    return {"public": made_public, "private": made_private}
 
 
 def _purge(urls: list[str]) -> None:
@@ -123,6 +164,12 @@ def _purge(urls: list[str]) -> None:
 
 
 def _on_publish(instance):
+    try:
+        make_item_images_public(instance)
+    except Exception:
+        # Publishing must not fail because of media; promote() tries again.
+        logger.exception("image promotion failed item=%s", instance.pk)
+
     def promote():
         try:
             promote_item_media(instance)

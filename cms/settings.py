@@ -176,7 +176,7 @@ if S3_BUCKET:
         "file_overwrite": False,
     }
     STORAGES = {
-        "default": {
+        "public": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
                 **_s3_common,
@@ -199,16 +199,19 @@ if S3_BUCKET:
     }
 else:
     STORAGES = {
-        "default": {
+        "public": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(PUBLIC_MEDIA_ROOT), "base_url": MEDIA_URL},
         },
         "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+            # URLs are signed, expiring links to a permission-checked view.
+            "BACKEND": "media_pipeline.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
         },
     }
-STORAGES["public"] = STORAGES["default"]
+# Whatever does not ask for public storage is private: Wagtail image originals
+# and renditions, documents. Approval copies what a live item needs to public.
+STORAGES["default"] = STORAGES["private"]
 STORAGES["staticfiles"] = {
     "BACKEND": (
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -238,6 +241,7 @@ LOGIN_URL = "/admin/login/"
 WAGTAIL_SITE_NAME = env("PUFA_SITE_NAME", "普法")
 WAGTAILADMIN_BASE_URL = env("PUFA_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILIMAGES_IMAGE_MODEL = "cms.PufaImage"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.PufaImageForm"
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
@@ -339,6 +343,8 @@ PUFA_MEDIA_LEASE_SECONDS = int(env("PUFA_MEDIA_LEASE_SECONDS", "60"))
 PUFA_MEDIA_MAX_ATTEMPTS = int(env("PUFA_MEDIA_MAX_ATTEMPTS", "3"))
 PUFA_MEDIA_SIGNED_URL_SECONDS = int(env("PUFA_MEDIA_SIGNED_URL_SECONDS", "300"))
 PUFA_MEDIA_CJK_FONT = env("PUFA_MEDIA_CJK_FONT")
+# An upload nobody touched for this long is aborted by the media reaper.
+PUFA_UPLOAD_EXPIRY_HOURS = float(env("PUFA_UPLOAD_EXPIRY_HOURS", "48"))
 
 # Moderation (三审三校): sign-off numbers the approved revision and publishes it;
 # an edit during review makes earlier approvals stale.
@@ -393,6 +399,17 @@ else:
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "cache" / "pages"),
         "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+# Media pipeline: why a video was refused outlives its deleted rows for a week,
+# read by the web process and written by the worker, so the store is shared.
+if REDIS_URL:
+    CACHES["media"] = {**CACHES["default"], "TIMEOUT": 7 * 24 * 3600}
+else:
+    CACHES["media"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "media"),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
     }
 # The admin and the site speak Simplified Chinese whatever the browser asks
 # for; a user who prefers English picks it in the admin account settings.

@@ -13,6 +13,7 @@ from pathlib import Path
 from .ffmpeg import ffmpeg_binary
 from .jobs import run_job
 from .models import JobState, Video, VideoStatus
+from .refusals import refusal_for
 from .uploads import ingest_file
 
 logger = logging.getLogger("pufa.media")
@@ -75,5 +76,11 @@ def load_demo(command) -> None:
             video = ingest_file(str(clip), title=DEMO_TITLE, subtitles=str(subtitles))
     while job := video.jobs.filter(state=JobState.QUEUED).order_by("id").first():
         run_job(job.pk)
-    video.refresh_from_db()
-    command.stdout.write(f"演示视频 #{video.pk}：{video.get_status_display()}")
+    current = Video.objects.filter(pk=video.pk).first()
+    if current is None:
+        refusal = refusal_for(video.pk)
+        reason = f"（{refusal.reason}）" if refusal else ""
+        label = VideoStatus.REJECTED.label
+        command.stdout.write(f"演示视频 #{video.pk}：{label}{reason}")
+        return
+    command.stdout.write(f"演示视频 #{current.pk}：{current.get_status_display()}")

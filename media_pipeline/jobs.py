@@ -14,8 +14,12 @@ queue only carries "look at job N now". A worker:
    back to ``queued`` with a back-off (transient error).
 
 The reaper (:func:`reap`, run by the scheduler) re-queues ``running`` rows
-whose lease expired (the worker died) and re-sends tasks for due ``queued``
-rows whose task was lost.
+whose lease expired (the worker died), re-sends tasks for due ``queued``
+rows whose task was lost and aborts uploads abandoned for longer than
+``PUFA_UPLOAD_EXPIRY_HOURS``.
+
+A probe that refuses the video deletes it with its jobs, the running one
+included (:mod:`media_pipeline.refusals`); the worker then writes nothing more.
 
 Usage::
 
@@ -39,6 +43,7 @@ from django.utils import timezone
 
 from . import ffmpeg, probe, transcode
 from .models import ErrorKind, JobKind, JobState, MediaJob, Video, VideoStatus
+from .refusals import refuse
 from .signals import video_status_changed
 from .storage import (
     delete_names,
@@ -129,7 +134,11 @@ def claim(job_id: int, worker: str = WORKER_ID) -> MediaJob | None:
 
 
 def run_job(job_id: int, worker: str = WORKER_ID) -> MediaJob | None:
-    """Claim and run one job; never raise for the job's own failures."""
+    """Claim and run one job; never raise for the job's own failures.
+
+    The job of a refused video is returned unsaved, as ``failed``: its row was
+    deleted with the video.
+    """
     job = claim(job_id, worker)
     if job is None:
         return None
@@ -143,7 +152,8 @@ def run_job(job_id: int, worker: str = WORKER_ID) -> MediaJob | None:
     except (LeaseLost, ffmpeg.FFmpegCancelled):
         _finish_lost(job, worker)
     except probe.Rejected as exc:
-        _reject_video(job, str(exc), worker)
+        _reject_video(job, str(exc))
+        return job
     except (PermanentError, transcode.NoCJKFont) as exc:
         _fail(job, worker, str(exc), ErrorKind.PERMANENT)
     except ffmpeg.FFmpegError as exc:
@@ -155,7 +165,11 @@ def run_job(job_id: int, worker: str = WORKER_ID) -> MediaJob | None:
         _fail(job, worker, f"处理出错：{exc.__class__.__name__}", ErrorKind.TRANSIENT)
     else:
         _succeed(job, worker)
-    job.refresh_from_db()
+    try:
+        job.refresh_from_db()
+    except MediaJob.DoesNotExist:
+        # The video was deleted while the job ran.
+        return job
     _refresh_video_status(job.video_id)
     return job
 
@@ -264,7 +278,12 @@ def _finish_lost(job, worker):
 
 
 def reap(now=None) -> dict:
-    """Re-queue jobs whose worker stopped; re-send lost tasks. Return counts."""
+    """Re-queue jobs whose worker stopped, re-send lost tasks, expire uploads.
+
+    Return the counts: ``requeued``, ``failed``, ``resent``, ``expired_uploads``.
+    """
+    from .uploads import expire_uploads
+
     now = now or timezone.now()
     expired = MediaJob.objects.filter(state=JobState.RUNNING, lease_expires_at__lt=now)
     requeued = failed = 0
@@ -304,14 +323,21 @@ def reap(now=None) -> dict:
     for job_id in lost:
         dispatch(job_id)
     _remove_abandoned_workdirs()
-    if requeued or failed or lost:
+    expired_uploads = expire_uploads(now)
+    if requeued or failed or lost or expired_uploads:
         logger.info(
-            "reaped media jobs requeued=%s failed=%s resent=%s",
+            "reaped media jobs requeued=%s failed=%s resent=%s expired_uploads=%s",
             requeued,
             failed,
             len(lost),
+            expired_uploads,
         )
-    return {"requeued": requeued, "failed": failed, "resent": len(lost)}
+    return {
+        "requeued": requeued,
+        "failed": failed,
+        "resent": len(lost),
+        "expired_uploads": expired_uploads,
+    }
 
 
 def _remove_abandoned_workdirs() -> None:
@@ -614,37 +640,11 @@ HANDLERS = {
 # -- video state -------------------------------------------------------------
 
 
-def _reject_video(job: MediaJob, reason: str, worker: str) -> None:
-    """Refuse the upload: delete its file, keep only the reason on record."""
-    _fail(job, worker, reason, ErrorKind.PERMANENT)
-    video = Video.objects.get(pk=job.video_id)
-    discard_files(video)
-    Video.objects.filter(pk=video.pk).update(
-        status=VideoStatus.REJECTED,
-        status_message=reason,
-        original="",
-        subtitles="",
-        outputs={},
-        sha256="",
-    )
-    logger.info("rejected video video=%s", video.pk)
-    video.refresh_from_db()
-    video_status_changed.send(sender=Video, video=video)
-
-
-def discard_files(video: Video) -> None:
-    storage = private_storage()
-    names = [f.name for f in (video.original, video.subtitles) if f]
-    for kind, entry in (video.outputs or {}).items():
-        if (
-            not Video.objects.filter(
-                **{f"outputs__{kind}__prefix": entry.get("prefix")}
-            )
-            .exclude(pk=video.pk)
-            .exists()
-        ):
-            names += [entry["prefix"] + n for n in entry.get("all", [])]
-    delete_names(storage, names)
+def _reject_video(job: MediaJob, reason: str) -> None:
+    """Refuse the job's video; this job's row goes with it, so set it in memory."""
+    refuse(job.video, reason)
+    job.state, job.error, job.error_kind = JobState.FAILED, reason, ErrorKind.PERMANENT
+    job.finished_at, job.lease_expires_at = timezone.now(), None
 
 
 def _refresh_video_status(video_id: int) -> None:

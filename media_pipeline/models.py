@@ -42,6 +42,7 @@ class Video(models.Model):
     original = models.FileField(
         "原始文件", storage=private_storage, upload_to="originals/", blank=True
     )
+    original_filename = models.CharField("上传文件名", max_length=255, blank=True)
     subtitles = models.FileField(
         "字幕文件 (SRT/WebVTT)",
         storage=private_storage,
@@ -180,7 +181,8 @@ class Upload(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Every chunk or part URL renews it; the reaper expires uploads by it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     @property
     def part_name(self) -> str:

@@ -116,9 +116,8 @@ def render(source, profile_name: str, focal=None) -> RenderedImage:
     """Render one profile from a file or Pillow image; focal is (l, t, r, b)."""
     profile = PROFILES[profile_name]
     image = source if isinstance(source, Image.Image) else open_image(source)
-    icc = image.info.get("icc_profile")
     image = ImageOps.exif_transpose(image)
-    image = _to_rgb(image)
+    image, icc = _to_rgb(image, keep_profile=profile.icc)
     if profile.width and profile.height:
         box = crop_box(image.size, profile.width / profile.height, focal)
         image = image.crop(box).resize(
@@ -132,13 +131,55 @@ def render(source, profile_name: str, focal=None) -> RenderedImage:
     return RenderedImage(content=content, width=image.width, height=image.height)
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGBA", "LA", "P"):
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def _to_rgb(image: Image.Image, keep_profile: bool) -> tuple[Image.Image, bytes | None]:
+    """Return the picture in RGB and the ICC profile that now describes it.
+
+    A CMYK picture (print artwork) is converted through its own profile to
+    sRGB, never left with the CMYK profile attached. An RGB picture keeps its
+    profile when ``keep_profile`` (print wants the full gamut); otherwise it
+    is converted to sRGB, which is what screens and WeChat assume. Other
+    modes (grey, palette) carry no usable RGB profile and become plain sRGB.
+    """
+    icc = image.info.get("icc_profile") or None
+    if image.mode in ("RGBA", "LA", "P", "PA"):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image, mask=image.getchannel("A"))
-        return background
-    return image.convert("RGB") if image.mode != "RGB" else image
+        image = background
+        icc = icc if image.mode == "RGB" and _is_rgb_profile(icc) else None
+    elif image.mode == "CMYK":
+        converted = _icc_to_srgb(image, icc) if icc else None
+        return converted or image.convert("RGB"), None
+    elif image.mode != "RGB":
+        return image.convert("RGB"), None
+    if not icc or not _is_rgb_profile(icc):
+        return image, None
+    if keep_profile:
+        return image, icc
+    return _icc_to_srgb(image, icc) or image, None
+
+
+def _is_rgb_profile(icc: bytes | None) -> bool:
+    # The colour space signature sits at bytes 16-20 of an ICC header.
+    return bool(icc) and len(icc) >= 20 and icc[16:20] == b"RGB "
+
+
+def _icc_to_srgb(image: Image.Image, icc: bytes) -> Image.Image | None:
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(
+            image,
+            source,
+            _SRGB,
+            renderingIntent=ImageCms.Intent.PERCEPTUAL,
+            outputMode="RGB",
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        logger.info("unusable ICC profile; converting without it")
+        return None
 
 
 def _encode(image, profile: Profile, icc: bytes | None, quality=None) -> bytes:

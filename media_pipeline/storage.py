@@ -3,6 +3,9 @@ the few file operations the pipeline needs on either of them.
 
 Both may be a local folder or an S3 bucket; nothing here assumes which, except
 :func:`local_path`, which returns None for storages without local files.
+``private`` is also Django's ``default`` storage, so anything that does not
+ask for ``public`` explicitly (Wagtail image originals and renditions,
+documents) starts out private.
 """
 
 import os
@@ -10,7 +13,22 @@ import shutil
 from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.urls import reverse
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Local private storage whose URLs are signed, short-lived links.
+
+    The local counterpart of S3 presigned URLs: ``url()`` points at
+    :func:`media_pipeline.private_files.serve`, which checks the signature,
+    its expiry and the user's permission before it sends the file.
+    """
+
+    def url(self, name):
+        from .private_files import sign
+
+        return reverse("media_pipeline:signed_file", args=[sign(name)])
 
 
 def private_storage() -> Storage:

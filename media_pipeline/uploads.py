@@ -9,8 +9,14 @@
    S3: the client asks ``part_url(n)`` for a presigned URL and sends part n
    straight to the bucket; ``uploaded_parts`` lists what arrived, to resume.
 3. ``complete_upload`` checks the size, sniffs the first bytes (a text file or
-   a playlist is refused at once, leaving no file behind), moves the bytes to
-   ``originals/`` in private storage and queues the probe job.
+   a playlist is refused at once: :func:`media_pipeline.refusals.refuse`
+   leaves no row and no file behind), moves the bytes to ``originals/`` in
+   private storage and queues the probe job.
+
+An upload that nobody touched (a chunk written, a part URL asked for) for
+``PUFA_UPLOAD_EXPIRY_HOURS`` is aborted by :func:`expire_uploads`, which the
+media reaper runs; part files under ``uploads/`` that no upload owns any more
+go the same way.
 
 The HTTP views and ``manage.py pufa_media ingest`` both go through here.
 """
@@ -18,22 +24,28 @@ The HTTP views and ``manage.py pufa_media ingest`` both go through here.
 import logging
 import os
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
-from . import probe
+from . import probe, refusals
 from .jobs import create_job
 from .models import JobKind, Upload, Video, VideoStatus
-from .signals import video_status_changed
 from .storage import delete_names, is_s3, local_path, private_storage
 
 logger = logging.getLogger("pufa.media")
 
 S3_MIN_PART = 5 * 1024 * 1024
 S3_MAX_PARTS = 10000
+# Uploads aborted per reaper run; the rest wait for the next run.
+EXPIRE_BATCH = 100
+# Listing the part files costs a request per page on S3: once in five minutes.
+PART_SWEEP_SECONDS = 300
 
 
 class UploadError(Exception):
@@ -68,12 +80,17 @@ def start_upload(user, filename: str, size: int, title: str = "") -> Upload:
     filename = os.path.basename(filename or "")[:200] or "video"
     title = (title or Path(filename).stem)[:255]
     with transaction.atomic():
-        video = Video.objects.create(title=title, uploaded_by=user)
+        video = Video.objects.create(
+            title=title, original_filename=filename, uploaded_by=user
+        )
         upload = Upload.objects.create(
             video=video, filename=filename, size=size, created_by=user
         )
         if uses_s3():
             _start_multipart(upload)
+    # A database restored or recreated under a kept cache may hand out an id
+    # that a refused video had.
+    refusals.forget(video.pk)
     logger.info("started upload upload=%s video=%s size=%s", upload.pk, video.pk, size)
     return upload
 
@@ -135,6 +152,8 @@ def part_url(upload: Upload, number: int) -> str:
     if not 1 <= number <= S3_MAX_PARTS:
         raise UploadError("分片编号无效。")
     storage = private_storage()
+    # The parts bypass Pufa: asking for their URLs is what keeps the upload alive.
+    Upload.objects.filter(pk=upload.pk).update(updated_at=timezone.now())
     return _s3(storage).generate_presigned_url(
         "upload_part",
         Params={
@@ -194,9 +213,9 @@ def complete_upload(upload: Upload) -> Video:
     try:
         probe.sniff(head)
     except probe.Rejected as exc:
+        # No row names these bytes yet, so refuse() would not find them.
         delete_names(storage, [final])
-        _mark_rejected(video, str(exc))
-        upload.delete()
+        refusals.refuse(video, str(exc))
         return video
 
     with transaction.atomic():
@@ -237,27 +256,106 @@ def _complete_multipart(upload: Upload) -> None:
     )
 
 
-def _mark_rejected(video: Video, reason: str) -> None:
-    Video.objects.filter(pk=video.pk).update(
-        status=VideoStatus.REJECTED, status_message=reason, original=""
-    )
-    video.refresh_from_db()
-    logger.info("rejected upload video=%s", video.pk)
-    video_status_changed.send(sender=Video, video=video)
-
-
 def abort_upload(upload: Upload) -> None:
     """Drop an unfinished upload with its bytes and its video."""
     storage = private_storage()
     if upload.s3_upload_id:
+        _abort_multipart(storage, upload)
+    else:
+        delete_names(storage, [upload.part_name])
+    video_id = upload.video_id
+    Video.objects.filter(pk=video_id).delete()
+    logger.info("aborted upload video=%s", video_id)
+
+
+def _abort_multipart(storage, upload: Upload) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
         _s3(storage).abort_multipart_upload(
             Bucket=storage.bucket_name, Key=upload.s3_key, UploadId=upload.s3_upload_id
         )
-    else:
-        delete_names(storage, [upload.part_name])
-    video = upload.video
-    video.delete()
-    logger.info("aborted upload video=%s", video.pk)
+    except ClientError as exc:
+        # A bucket lifecycle rule may have aborted it already.
+        if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+            raise
+
+
+def expire_uploads(now: datetime | None = None) -> int:
+    """Abort uploads untouched for ``PUFA_UPLOAD_EXPIRY_HOURS``; return how many.
+
+    Part files under ``uploads/`` that no upload owns and that are as old count
+    too: they are uploads whose row is already gone.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.PUFA_UPLOAD_EXPIRY_HOURS)
+    stale = Upload.objects.filter(updated_at__lt=cutoff).values_list("pk", flat=True)
+    expired = sum(_expire(upload_id, cutoff) for upload_id in stale[:EXPIRE_BATCH])
+    if _part_sweep_due():
+        expired += _remove_orphan_parts(cutoff)
+    return expired
+
+
+def _expire(upload_id, cutoff: datetime) -> bool:
+    try:
+        with transaction.atomic():
+            # Locked and checked again: a chunk may have arrived meanwhile.
+            upload = (
+                Upload.objects.select_for_update()
+                .filter(pk=upload_id, updated_at__lt=cutoff)
+                .first()
+            )
+            if upload is None:
+                return False
+            abort_upload(upload)
+    except Exception:
+        logger.exception("could not expire upload upload=%s", upload_id)
+        return False
+    return True
+
+
+def _part_sweep_due() -> bool:
+    try:
+        return caches[refusals.MEDIA_CACHE].add(
+            "media:part-sweep", True, PART_SWEEP_SECONDS
+        )
+    except Exception:
+        logger.exception("could not read the part sweep mark")
+        return True
+
+
+def _remove_orphan_parts(cutoff: datetime) -> int:
+    storage = private_storage()
+    try:
+        _folders, files = storage.listdir("uploads")
+    except FileNotFoundError:
+        return 0
+    except Exception:
+        logger.exception("could not list part files")
+        return 0
+    parts = {}
+    for filename in files:
+        stem, _dot, suffix = filename.partition(".")
+        if suffix != "part":
+            continue
+        try:
+            parts[uuid.UUID(stem)] = f"uploads/{filename}"
+        except ValueError:
+            continue
+    owned = set(Upload.objects.filter(pk__in=parts).values_list("pk", flat=True))
+    removed = 0
+    for upload_id, name in parts.items():
+        if upload_id in owned:
+            continue
+        try:
+            if storage.get_modified_time(name) >= cutoff:
+                continue
+            delete_names(storage, [name])
+        except Exception:
+            logger.exception("could not remove part file name=%s", name)
+            continue
+        removed += 1
+    return removed
 
 
 def ingest_file(path: str, user=None, title: str = "", subtitles: str | None = None):
@@ -298,14 +396,19 @@ def attach_subtitles(video: Video, data: bytes, queue: bool = True) -> None:
         raise UploadError("字幕文件太大。")
     storage = private_storage()
     old = video.subtitles.name if video.subtitles else None
+    remake = queue and video.status in (VideoStatus.READY, VideoStatus.PROCESSING)
     name = storage.save(f"subtitles/{video.pk}/{uuid.uuid4().hex}.txt", _bytes(data))
     with transaction.atomic():
-        Video.objects.filter(pk=video.pk).update(subtitles=name)
+        attached = Video.objects.filter(pk=video.pk).update(subtitles=name)
         video.subtitles.name = name
-        if queue and video.status in (VideoStatus.READY, VideoStatus.PROCESSING):
+        if attached and remake:
             Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROCESSING)
             create_job(video, JobKind.SUBTITLES)
             create_job(video, JobKind.SCREENS)
+    if not attached:
+        # Refused (and deleted) while the subtitles were on their way.
+        delete_names(storage, [name])
+        raise UploadError("视频已不存在。", status=404)
     if old:
         delete_names(storage, [old])
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import private_files, views
 
 app_name = "media_pipeline"
 urlpatterns = [
@@ -26,4 +26,5 @@ urlpatterns = [
     ),
     path("pipeline/jobs/<int:job_id>/cancel", views.job_cancel, name="job_cancel"),
     path("pipeline/private/<str:token>", views.private_file, name="private_file"),
+    path("pipeline/files/<str:token>", private_files.serve, name="signed_file"),
 ]

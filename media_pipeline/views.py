@@ -2,7 +2,8 @@
 
 Every endpoint needs a logged-in user with ``media_pipeline.add_video``;
 creators see only their own uploads and videos, staff with
-``media_pipeline.change_video`` see all.
+``media_pipeline.change_video`` see all. A refused video has no row any more;
+its status is answered from what :mod:`media_pipeline.refusals` remembers.
 """
 
 import json
@@ -25,7 +26,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import uploads
 from .jobs import cancel_job
-from .models import MediaJob, Upload, Video
+from .models import MediaJob, Upload, Video, VideoStatus
+from .refusals import Refusal, refusal_for
 from .storage import is_s3, private_storage
 
 logger = logging.getLogger("pufa.media")
@@ -51,9 +53,13 @@ def _may_manage(user) -> bool:
 
 def may_view_video(user, video: Video) -> bool:
     """Return True if ``user`` may see this video's private files and status."""
+    return _may_view_uploads_of(user, video.uploaded_by_id)
+
+
+def _may_view_uploads_of(user, uploader_id: int | None) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    return _may_manage(user) or video.uploaded_by_id == user.pk
+    return _may_manage(user) or uploader_id == user.pk
 
 
 def _guarded(view):
@@ -199,12 +205,36 @@ def video_status_json(video: Video, user) -> dict:
     return data
 
 
+def refusal_status_json(refusal: Refusal) -> dict:
+    """Return a refused video's status, shaped like :func:`video_status_json`."""
+    return {
+        "id": refusal.video_id,
+        "title": refusal.title,
+        "status": VideoStatus.REJECTED.value,
+        "status_label": VideoStatus.REJECTED.label,
+        "message": refusal.reason,
+        "jobs": [],
+        "status_url": reverse("media_pipeline:video_status", args=[refusal.video_id]),
+    }
+
+
+def _refused_video_status(user, video_id: int) -> dict:
+    refusal = refusal_for(video_id)
+    if refusal is None or not _may_view_uploads_of(user, refusal.uploaded_by_id):
+        raise Http404
+    return refusal_status_json(refusal)
+
+
 @_guarded
 def video_status(request, video_id):
-    video = get_object_or_404(Video, pk=video_id)
-    if not may_view_video(request.user, video):
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None:
+        data = _refused_video_status(request.user, video_id)
+    elif may_view_video(request.user, video):
+        data = video_status_json(video, request.user)
+    else:
         raise Http404
-    response = JsonResponse(video_status_json(video, request.user))
+    response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -17,20 +17,18 @@ def _isolated_media(settings, tmp_path):
         yield
         return
     public, private = tmp_path / "public", tmp_path / "private"
+    private_storage = {
+        "BACKEND": "media_pipeline.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(private)},
+    }
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(public), "base_url": "/media/"},
-        },
+        "default": private_storage,
         "public": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(public), "base_url": "/media/"},
         },
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(private), "base_url": None},
-        },
+        "private": private_storage,
     }
     settings.PUBLIC_MEDIA_ROOT = public
     settings.PRIVATE_MEDIA_ROOT = private
@@ -43,12 +41,21 @@ def _isolated_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _isolated_page_cache(settings):
-    """Give each test an empty page cache of its own (cms.caching)."""
+    """Give each test an empty page cache (cms.caching) and rendition cache.
+
+    Wagtail caches renditions by image id and file hash; ids repeat between
+    tests, files do not.
+    """
+    test = next(_counter)
     settings.CACHES = {
         **settings.CACHES,
         "pages": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"pufa-pages-{next(_counter)}",
+            "LOCATION": f"pufa-pages-{test}",
+        },
+        "renditions": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"pufa-renditions-{test}",
         },
     }
     yield
@@ -91,7 +98,10 @@ def make_user(db):
     def make(username=None, groups=(), **kwargs):
         username = username or f"user{next(_counter)}"
         user = User.objects.create_user(
-            username=username, password="pw-Pufa-2026", email=f"{username}@example.cn", **kwargs
+            username=username,
+            password="pw-Pufa-2026",
+            email=f"{username}@example.cn",
+            **kwargs,
         )
         for name in groups:
             user.groups.add(Group.objects.get(name=name))
@@ -110,7 +120,9 @@ def make_column(column_index):
     from cms.models import ColumnPage
 
     def make(title="以案说法", slug=None, **kwargs):
-        column = ColumnPage(title=title, slug=slug or f"column-{next(_counter)}", **kwargs)
+        column = ColumnPage(
+            title=title, slug=slug or f"column-{next(_counter)}", **kwargs
+        )
         column_index.add_child(instance=column)
         column.save_revision().publish()
         return column
@@ -131,7 +143,9 @@ def make_article(make_column):
             slug=kwargs.pop("slug", f"article-{next(_counter)}"),
             body=body
             if body is not None
-            else [("paragraph", "<p>居住权人有权按照合同约定占有、使用他人的住宅。</p>")],
+            else [
+                ("paragraph", "<p>居住权人有权按照合同约定占有、使用他人的住宅。</p>")
+            ],
             **kwargs,
         )
         parent.add_child(instance=article)

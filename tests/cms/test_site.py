@@ -200,6 +200,25 @@ class TestVideoPage:
         assert "视频正在处理中" not in html
         assert meta(html, "og:video:type") == "video/mp4"
 
+    def test_body_video_that_was_refused_and_deleted_leaves_no_trace(
+        self, make_article
+    ):
+        from media_pipeline.models import Video
+
+        video = Video.objects.create(title="待检测的视频")
+        article = make_article(
+            body=[
+                ("paragraph", "<p>正文。</p>"),
+                ("video", {"video": video, "caption": "配套短视频"}),
+            ]
+        )
+        video.delete()  # refused by the probe: the row is gone
+
+        html = text(Client().get(article.url))
+
+        assert "正文。" in html
+        assert "video-ref" not in html and "视频《》" not in html
+
 
 class TestTaxonomyListings:
     def test_topic_listing_shows_its_items_only(self, make_article, topic):

@@ -4,6 +4,7 @@ Clips are generated once per session and kept short and small; the ladder and
 the encoder preset are turned down so transcodes take about a second.
 """
 
+import itertools
 import os
 import random
 import struct
@@ -12,6 +13,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+
+_caches = itertools.count(1)
 
 TEST_MEDIA_SETTINGS = {
     "PUFA_MEDIA_LADDER": [144, 240, 360],
@@ -141,6 +144,18 @@ def _fast_media(settings):
         setattr(settings, name, value)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_media_cache(settings):
+    """Give each test an empty media cache (remembered refusals) of its own."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "media": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"pufa-media-{next(_caches)}",
+        },
+    }
+
+
 @pytest.fixture
 def uploader(make_user):
     return make_user(groups=["自媒体创作者"])
@@ -169,13 +184,15 @@ def drain(kinds=None):
 
 @pytest.fixture
 def ingest(uploader):
+    """Upload a file and run its jobs; return the video, or a refused one's id."""
+    from media_pipeline.models import Video
     from media_pipeline.uploads import ingest_file
 
     def run(path, kinds=None, subtitles=None, user=None):
         video = ingest_file(str(path), user or uploader, subtitles=subtitles)
         drain(kinds)
-        video.refresh_from_db()
-        return video
+        current = Video.objects.filter(pk=video.pk).first()
+        return current if current is not None else video.pk
 
     return run
 

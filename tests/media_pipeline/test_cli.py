@@ -1,9 +1,11 @@
 """``manage.py pufa_media ingest`` runs the upload path and reports the outcome."""
 
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 
-from media_pipeline.models import Video, VideoStatus
+from media_pipeline.models import MediaJob, Upload, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +29,23 @@ def test_ingest_wait_prints_id_and_final_state(clips, capsys):
     assert "vtt" in video.outputs["subtitles"]["files"]
 
 
-def test_ingest_wait_exits_non_zero_with_the_reason_on_rejection(clips, capsys):
+@pytest.mark.parametrize(
+    ("clip", "reason"),
+    [("text", "这是一个文本文件"), ("corrupt", "文件已损坏")],
+    ids=["refused-on-completion", "refused-by-the-probe"],
+)
+def test_ingest_wait_exits_non_zero_with_the_reason_on_rejection(
+    clips, capsys, clip, reason
+):
     with pytest.raises(CommandError) as error:
-        call_command("pufa_media", "ingest", str(clips["text"]), "--wait")
+        call_command("pufa_media", "ingest", str(clips[clip]), "--wait")
 
     out = capsys.readouterr().out
-    assert "status rejected" in out and "reason 这是一个文本文件" in out
+    assert re.search(r"^video \d+$", out, re.M)
+    assert "status rejected" in out and f"reason {reason}" in out
     assert "未能处理完成" in str(error.value)
-    assert Video.objects.get().status == VideoStatus.REJECTED
+    assert not Video.objects.exists()
+    assert not MediaJob.objects.exists() and not Upload.objects.exists()
 
 
 def test_ingest_without_wait_leaves_jobs_for_the_worker(clips, capsys):

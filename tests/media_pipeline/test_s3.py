@@ -1,6 +1,7 @@
 """The S3 path against an S3 endpoint on loopback (moto in server mode)."""
 
 import json
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
@@ -8,8 +9,10 @@ import pytest
 import requests
 from django.core.files.storage import storages
 from django.test import Client
+from django.utils import timezone
 
-from media_pipeline.models import JobKind, VideoStatus
+from media_pipeline import jobs
+from media_pipeline.models import JobKind, Upload, Video, VideoStatus
 
 from .conftest import drain
 
@@ -143,3 +146,51 @@ def test_promotion_copies_outputs_to_the_public_prefix(s3, ingest, clips):
 
     withdraw_video(video)
     assert _keys(s3, "public/") == []
+
+
+def test_abandoned_multipart_upload_is_aborted_by_the_reaper(s3, uploader, settings):
+    client = Client()
+    client.force_login(uploader)
+    created = client.post(
+        "/pipeline/uploads/",
+        json.dumps({"filename": "phone.mp4", "size": 12 << 20}),
+        content_type="application/json",
+    ).json()
+    part = client.post(
+        created["parts_url"], json.dumps({"number": 1}), content_type="application/json"
+    ).json()
+    assert requests.put(part["url"], data=b"x" * (5 << 20), timeout=30).ok
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+    Upload.objects.update(
+        updated_at=timezone.now()
+        - timedelta(hours=settings.PUFA_UPLOAD_EXPIRY_HOURS + 1)
+    )
+
+    assert jobs.reap()["expired_uploads"] == 1
+
+    assert not s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+    assert not Upload.objects.exists() and not Video.objects.exists()
+    assert _keys(s3, "private/") == []
+
+
+def test_asking_for_a_part_url_keeps_an_old_upload_alive(s3, uploader, settings):
+    client = Client()
+    client.force_login(uploader)
+    created = client.post(
+        "/pipeline/uploads/",
+        json.dumps({"filename": "phone.mp4", "size": 100}),
+        content_type="application/json",
+    ).json()
+    Upload.objects.update(
+        updated_at=timezone.now()
+        - timedelta(hours=settings.PUFA_UPLOAD_EXPIRY_HOURS + 1)
+    )
+
+    client.post(
+        created["parts_url"], json.dumps({"number": 1}), content_type="application/json"
+    )
+
+    assert jobs.reap()["expired_uploads"] == 0
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+    client.delete(created["url"])
+    assert not s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from media_pipeline.models import JobKind, Upload, Video, VideoStatus
+from media_pipeline.models import JobKind, MediaJob, Upload, Video, VideoStatus
 
 from .conftest import drain, stored_files
 
@@ -101,7 +101,9 @@ def test_incomplete_upload_cannot_be_completed(uploader):
     assert response.json()["offset"] == 5
 
 
-def test_text_upload_is_rejected_at_completion_with_no_file_left(uploader, settings):
+def test_text_upload_is_rejected_at_completion_with_nothing_left(
+    uploader, editor, make_user, settings
+):
     client = _client(uploader)
     body = "我是一段文字，不是视频。".encode() * 10
     created = _create(client, len(body), "trick.mp4").json()
@@ -110,8 +112,47 @@ def test_text_upload_is_rejected_at_completion_with_no_file_left(uploader, setti
     done = client.post(created["complete_url"]).json()
 
     assert done["status"] == VideoStatus.REJECTED
+    assert done["id"] == created["video_id"] and done["title"] == "居住权"
     assert "文本文件" in done["message"]
     assert stored_files(settings.PRIVATE_MEDIA_ROOT) == []
+    assert not Video.objects.exists() and not Upload.objects.exists()
+    assert not MediaJob.objects.exists()
+    # The page polls the status after a reload: the reason is still there.
+    for user in (uploader, editor):
+        status = _client(user).get(created["status_url"])
+        assert status.status_code == 200 and status["Cache-Control"] == "no-store"
+        assert {k: status.json()[k] for k in ("status", "message", "jobs")} == {
+            "status": "rejected",
+            "message": done["message"],
+            "jobs": [],
+        }
+    other = _client(make_user(groups=["自媒体创作者"]))
+    assert other.get(created["status_url"]).status_code == 404
+
+
+def test_upload_refused_by_the_probe_reports_the_reason_to_the_poller(
+    uploader, clips, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = clips["truncated"].read_bytes()
+    client = _client(uploader)
+    created = _create(client, len(data), "broken.mp4").json()
+    _put(client, created["url"], 0, data)
+    assert client.post(created["complete_url"]).json()["status"] == "probing"
+
+    drain()
+
+    status = client.get(created["status_url"]).json()
+    assert status["status"] == "rejected" and "文件不完整" in status["message"]
+    assert status["status_label"] == "已拒绝" and status["title"] == "居住权"
+    assert not Video.objects.exists() and not MediaJob.objects.exists()
+    assert stored_files(settings.PRIVATE_MEDIA_ROOT) == []
+    srt = SimpleUploadedFile("subs.srt", clips["subs"].read_bytes())
+    late = client.post(
+        f"/pipeline/videos/{created['video_id']}/subtitles", {"subtitles": srt}
+    )
+    assert late.status_code == 404
 
 
 def test_upload_needs_login_and_permission(make_user):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from media_pipeline import jobs
 from media_pipeline.models import JobState, MediaJob, Video, VideoStatus
+from media_pipeline.refusals import refusal_for
 from media_pipeline.uploads import UploadError, ingest_file
 
 FINAL = {VideoStatus.READY, VideoStatus.REJECTED, VideoStatus.FAILED}
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         )
         run = sub.add_parser("run-job", help="在本进程中运行一个媒体任务")
         run.add_argument("job_id", type=int)
-        sub.add_parser("reap", help="重新排队中断的任务")
+        sub.add_parser("reap", help="重新排队中断的任务，并清理无人继续的上传")
 
     def handle(self, *args, action, **options):
         if action == "ingest":
@@ -75,9 +76,16 @@ class Command(BaseCommand):
         return None
 
     def wait(self, video: Video) -> Video:
-        """Run the video's jobs here; a worker elsewhere may take some too."""
-        while True:
-            video.refresh_from_db()
+        """Run the video's jobs here; a worker elsewhere may take some too.
+
+        A refused video comes back in memory only (its row is deleted), with
+        status ``rejected`` and the remembered reason.
+        """
+        while video.status != VideoStatus.REJECTED:
+            current = Video.objects.filter(pk=video.pk).first()
+            if current is None:
+                return self.recall_refusal(video)
+            video = current
             queued = (
                 video.jobs.filter(state=JobState.QUEUED, not_before__lte=timezone.now())
                 .order_by("id")
@@ -93,6 +101,14 @@ class Command(BaseCommand):
                 return video
             jobs.reap()
             time.sleep(1)
+        return video
+
+    def recall_refusal(self, video: Video) -> Video:
+        refusal = refusal_for(video.pk)
+        if refusal is None:
+            raise CommandError(f"视频 {video.pk} 已不存在。")
+        video.status, video.status_message = VideoStatus.REJECTED, refusal.reason
+        return video
 
     def report(self, video: Video) -> None:
         self.stdout.write(f"status {video.status} ({video.get_status_display()})")

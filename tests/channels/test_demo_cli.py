@@ -63,3 +63,20 @@ def test_pufa_deliveries_lists_rows_as_text_and_json(make_destination, make_arti
 
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("pufa_deliveries", "--state", "nonsense")
+
+
+def test_pufa_deliver_once_exits_with_an_error_when_its_round_fails(
+    db, monkeypatch, caplog
+):
+    from channels import outbox
+
+    def broken_round(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(outbox, "run_once", broken_round)
+
+    with pytest.raises(SystemExit) as stopped:
+        call_command("pufa_deliver", "--once", stdout=StringIO())
+
+    assert stopped.value.code == 1
+    assert "delivery worker round failed" in caplog.text

@@ -6,44 +6,20 @@ import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 
 from media_pipeline import jobs
 from media_pipeline.models import JobKind, JobState, MediaJob, VideoStatus
 from media_pipeline.uploads import ingest_file
+from tests.subprocess_db import shared_database
 
 from .conftest import TEST_MEDIA_SETTINGS, _ff, _source
 from .helpers import private_path, streams
-
-
-@contextmanager
-def shared_database(tmp_path):
-    """Yield a DATABASE_URL a worker subprocess can use to reach the test DB.
-
-    PostgreSQL: the test database itself. SQLite: the in-memory test database
-    is copied to a file for the worker and copied back when it is done.
-    """
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-        yield f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-        return
-    path = tmp_path / "worker.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    yield f"sqlite:///{path}"
-    source = sqlite3.connect(path)
-    source.backup(connection.connection)
-    source.close()
 
 
 def _job_row(database_url, job_id):

@@ -1,6 +1,13 @@
 """Two-phase delivery of WeChat posts through the outbox, with the fake platform."""
 
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from channels import outbox
@@ -12,6 +19,7 @@ from channels.wechat.models import (
     WeChatCallbackEvent,
     WeChatPost,
 )
+from tests.subprocess_db import shared_database, subprocess_env
 
 from .conftest import deliver_callbacks, fault, held_rows, inspect
 
@@ -42,7 +50,8 @@ def test_post_of_three_items_is_one_draft_then_delivered_by_callback(
     account, fake, inbox, client, make_wechat_article, publisher
 ):
     items = [
-        make_wechat_article(title=f"第{n}篇 民法典与生活", images=n == 1) for n in (1, 2, 3)
+        make_wechat_article(title=f"第{n}篇 民法典与生活", images=n == 1)
+        for n in (1, 2, 3)
     ]
 
     post, rows = compose_and_send(account, publisher)
@@ -79,7 +88,9 @@ def test_token_expiring_in_the_middle_of_a_delivery(
     post, rows = compose_and_send(account, publisher)
 
     assert rows[0].state == DeliveryState.AWAITING_CONFIRMATION
-    submits = [c["errcode"] for c in inspect(fake)["calls"] if c["api"] == "freepublish/submit"]
+    submits = [
+        c["errcode"] for c in inspect(fake)["calls"] if c["api"] == "freepublish/submit"
+    ]
     assert submits == [42001, 0]
     assert inspect(fake)["stable_token_calls"] == {"normal": 2, "force": 0}
     deliver_callbacks(client, inbox.take(1))
@@ -120,7 +131,9 @@ def test_platform_rejection_marks_every_article_rejected_with_the_reason(
     assert "第 2 篇" in rows[0].events.last().message
 
 
-def test_revoked_after_success(account, fake, inbox, client, make_wechat_article, publisher):
+def test_revoked_after_success(
+    account, fake, inbox, client, make_wechat_article, publisher
+):
     make_wechat_article()
     post, rows = compose_and_send(account, publisher)
     deliver_callbacks(client, inbox.take(1))
@@ -173,38 +186,112 @@ def test_out_of_order_callbacks_never_undo_a_later_state(
     assert states(rows) == [DeliveryState.REVOKED]
 
 
-def test_worker_killed_between_draft_and_submit_makes_no_duplicate(
-    account, fake, inbox, client, make_wechat_article, publisher, monkeypatch
-):
-    from channels.wechat.client import WeChatClient
+# Far longer than it takes to see the worker inside the hanging call and kill
+# it. The fake serves each request in a daemon thread that its teardown does
+# not wait for, so the dead worker's call, still hanging, costs no time.
+HANG_SECONDS = 20
 
+
+def start_delivery_worker(database_url, log_path):
+    """Start ``pufa_deliver --once`` in a process of its own, on the test's data."""
+    env = subprocess_env(
+        database_url,
+        PUFA_DELIVERY_LEASE_SECONDS=str(django_settings.PUFA_DELIVERY_LEASE_SECONDS),
+    )
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "pufa_deliver", "--once"],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_hanging(fake, worker, timeout=90):
+    """Return True once the worker's call has taken the fake's ``hang`` fault."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and worker.poll() is None:
+        if not any(f["kind"] == "hang" for f in inspect(fake)["faults"]):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    "hanging_api, drafts_made, post_state_left",
+    [
+        ("draft/add", 0, PostState.DRAFTING),
+        ("freepublish/submit", 1, PostState.SUBMITTING),
+    ],
+)
+def test_worker_killed_inside_a_call_publishes_once_after_the_reaper(
+    hanging_api,
+    drafts_made,
+    post_state_left,
+    account,
+    fake,
+    inbox,
+    client,
+    make_wechat_article,
+    publisher,
+    tmp_path,
+):
+    """A worker killed inside draft/add or submit costs a retry, never a duplicate.
+
+    The dead worker's delivery keeps its lease until the reaper returns it to
+    the queue; the next attempt reuses the draft the dead worker recorded (or
+    makes the one it never got), and the post is published once.
+    """
     make_wechat_article()
     rows = held_rows(account)
     post = posts.compose_post(account, rows, user=publisher)
-    real_submit = WeChatClient.submit
+    fault(fake, kind="hang", api=hanging_api, seconds=HANG_SECONDS)
+    log_path = tmp_path / "worker.log"
 
-    def die(self, media_id):
-        raise SystemExit("worker killed")
+    with shared_database(tmp_path) as database_url:
+        worker = start_delivery_worker(database_url, log_path)
+        try:
+            hanging = wait_until_hanging(fake, worker)
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=30)
+        assert hanging, log_path.read_text()
+        assert worker.returncode == -signal.SIGKILL
 
-    monkeypatch.setattr(WeChatClient, "submit", die)
-    with pytest.raises(SystemExit):
-        outbox.run_once()
-    monkeypatch.setattr(WeChatClient, "submit", real_submit)
-
+    calls = [c["api"] for c in inspect(fake)["calls"]]
+    assert calls.count("draft/add") == drafts_made
+    assert "freepublish/submit" not in calls
     post.refresh_from_db()
-    assert post.draft_media_id and not post.publish_id
-    assert states(rows) == [DeliveryState.SENDING]
-    later = timezone.now() + timezone.timedelta(minutes=10)
+    left_draft = post.draft_media_id
+    assert post.state == post_state_left and not post.publish_id
+    assert bool(left_draft) == bool(drafts_made)
+    row = Delivery.objects.get(pk=rows[0].pk)
+    assert row.state == DeliveryState.SENDING
+    assert f":{worker.pid}:" in row.lease_owner
+    assert outbox.reap_expired_leases() == 0  # the dead worker's lease still holds
+
+    later = timezone.now() + timedelta(
+        seconds=django_settings.PUFA_DELIVERY_LEASE_SECONDS + 1
+    )
     assert outbox.reap_expired_leases(now=later) == 1
-    Delivery.objects.filter(pk=rows[0].pk).update(next_attempt_at=None)
-    outbox.run_once()
+    assert states(rows) == [DeliveryState.PENDING]
+    # Due from the reaper's "now", which this test set in the future.
+    Delivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert outbox.run_once() == 1
 
     state = inspect(fake)
-    assert [c["api"] for c in state["calls"]].count("draft/add") == 1
-    assert len(state["publishes"]) == 1
+    draft_adds = [c for c in state["calls"] if c["api"] == "draft/add"]
+    assert draft_adds == [{"api": "draft/add", "errcode": 0}]
+    assert state["drafts"] == {}  # no unpublished draft left in the draft box
+    post.refresh_from_db()
     assert the_publish(fake)["draft_media_id"] == post.draft_media_id
+    if left_draft:
+        assert post.draft_media_id == left_draft
     deliver_callbacks(client, inbox.take(1))
     assert states(rows) == [DeliveryState.DELIVERED]
+    assert Delivery.objects.get(pk=row.pk).attempts == 2
 
 
 def test_lost_submit_answer_is_resubmitted_once_and_never_duplicated(
@@ -296,7 +383,9 @@ def test_correction_follows_the_destination_correction_mode(
         assert second["articles"][0]["title"] == "更正：居住权怎么登记"
 
 
-def test_more_than_eight_items_cannot_be_one_post(account, make_wechat_article, publisher):
+def test_more_than_eight_items_cannot_be_one_post(
+    account, make_wechat_article, publisher
+):
     from django.core.exceptions import ValidationError
 
     make_wechat_article(title="第一篇", body=[])

@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 # held goes back to the queue when its lease expires.
                 logger.exception("delivery worker round failed owner=%s", owner)
                 close_old_connections()
+                if once:
+                    raise SystemExit(1) from None
                 time.sleep(max(interval, 1.0))
                 continue
             if done:

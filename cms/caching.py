@@ -15,7 +15,9 @@ anonymous visitor is public; anything else is private):
 
 Invalidation on publish/unpublish covers the page, its ancestors (column,
 column index, home), the columns that feature it and, through a generation
-number, every topic, tag and campaign listing.
+number, every topic, tag and campaign listing. Publishing, retracting or
+moving a column changes the navigation of every page: that moves the site
+generation, which is part of every key, so the whole cache is dropped at once.
 """
 
 import hashlib
@@ -31,6 +33,7 @@ logger = logging.getLogger("pufa.cache")
 KEY_PREFIX = "pufa:page:"
 HOSTS_KEY = KEY_PREFIX + "hosts"
 LISTING_GENERATION_KEY = KEY_PREFIX + "listing-generation"
+SITE_GENERATION_KEY = KEY_PREFIX + "site-generation"
 # Listings that show items from anywhere in the tree: cheaper to drop them all
 # on every publish than to track which item appears where.
 LISTING_PREFIXES = ("/topics/", "/tags/", "/campaigns/")
@@ -51,6 +54,9 @@ PRIVATE_CACHE_CONTROL = "private, no-store"
 MEMO_SECONDS = 1.0
 MEMO_MAX_ENTRIES = 1000
 _memo = {}
+# The site generation, read from the shared cache at most once per
+# MEMO_SECONDS per process: (valid until, value).
+_site_generation = [0.0, 0]
 
 
 def page_cache():
@@ -91,11 +97,27 @@ def etag_matches(if_none_match, etag):
     return False
 
 
+def site_generation(cache=None):
+    """Return the current site generation (moved on by :func:`invalidate_site`)."""
+    now = time.monotonic()
+    if _site_generation[0] > now:
+        return _site_generation[1]
+    value = (cache or page_cache()).get(SITE_GENERATION_KEY, 0)
+    _site_generation[:] = [now + MEMO_SECONDS, value]
+    return value
+
+
+def _forget_memos():
+    _memo.clear()
+    _site_generation[0] = 0.0
+
+
 def _lookup_key(cache, scheme, host, path):
+    site = site_generation(cache)
     if _is_listing(path):
-        generation = cache.get(LISTING_GENERATION_KEY, 0)
-        return cache_key(scheme, host, path, generation)
-    return cache_key(scheme, host, path)
+        listing = cache.get(LISTING_GENERATION_KEY, 0)
+        return cache_key(scheme, host, path, f"{site}.{listing}")
+    return cache_key(scheme, host, path, site)
 
 
 def raw_host(meta):
@@ -264,7 +286,9 @@ class PageCacheWSGI:
             header, secure_value = self.proxy_header
             value = environ.get(header)
             if value is not None:
-                return "https" if value.split(",")[0].strip() == secure_value else "http"
+                return (
+                    "https" if value.split(",")[0].strip() == secure_value else "http"
+                )
         return environ.get("wsgi.url_scheme", "http")
 
     def __call__(self, environ, start_response):
@@ -277,7 +301,9 @@ class PageCacheWSGI:
                 return self.application(environ, start_response)
             cookies = environ.get("HTTP_COOKIE", "")
             if not (cookies and _session_cookie_in(cookies)):
-                entry = self._entry(self._scheme(environ), raw_host(environ), path or "/")
+                entry = self._entry(
+                    self._scheme(environ), raw_host(environ), path or "/"
+                )
                 if entry is not None:
                     return self._serve(entry, environ, start_response, method == "HEAD")
         return self.application(environ, start_response)
@@ -325,22 +351,25 @@ def related_pages(page):
     from .models import ColumnFeaturedItem
 
     pages = list(page.get_ancestors().filter(depth__gt=1).specific())
-    featuring = ColumnFeaturedItem.objects.filter(item_id=page.pk).select_related("page")
+    featuring = ColumnFeaturedItem.objects.filter(item_id=page.pk).select_related(
+        "page"
+    )
     pages.extend(row.page for row in featuring)
     return pages
 
 
 def invalidate_page(page):
     """Drop the cached copies of ``page`` and of the pages and listings showing it."""
-    _memo.clear()
+    _forget_memos()
     cache = page_cache()
     paths = set(page_paths(page))
     for other in related_pages(page):
         paths |= page_paths(other)
     try:
         hosts = cache.get(HOSTS_KEY) or set()
+        site = site_generation(cache)
         keys = [
-            cache_key(scheme, host, path)
+            cache_key(scheme, host, path, site)
             for host in hosts
             for scheme in ("http", "https")
             for path in paths
@@ -395,3 +424,19 @@ def purge_related(page):
     batch.add_urls(listing_urls(page))
     logger.info("purging frontend cache page=%s urls=%d", page.pk, len(batch.urls))
     batch.purge()
+
+
+def invalidate_site():
+    """Drop every cached page at once (the navigation of every page changed)."""
+    _forget_memos()
+    cache = page_cache()
+    try:
+        try:
+            cache.incr(SITE_GENERATION_KEY)
+        except ValueError:
+            cache.set(SITE_GENERATION_KEY, 1, None)
+    except Exception:
+        logger.exception("page cache site invalidation failed")
+        return
+    _forget_memos()
+    logger.info("invalidated the whole page cache")

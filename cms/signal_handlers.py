@@ -8,20 +8,37 @@ import logging
 
 from django.db import transaction
 from django.dispatch import receiver
-from wagtail.signals import page_published, page_unpublished, published, unpublished
+from wagtail.signals import (
+    page_published,
+    page_unpublished,
+    post_page_move,
+    published,
+    unpublished,
+)
 
 from . import caching
 
 logger = logging.getLogger("pufa.cache")
 
 
+def _changes_navigation(page) -> bool:
+    from .models import ColumnPage
+
+    return isinstance(page.specific_deferred, ColumnPage)
+
+
 def _refresh_caches(page):
+    navigation = _changes_navigation(page)
     caching.invalidate_page(page)
+    if navigation:
+        caching.invalidate_site()
 
     def after_commit():
         # Again after commit: a visitor may have re-cached the old version
         # between the first invalidation and the commit.
         caching.invalidate_page(page)
+        if navigation:
+            caching.invalidate_site()
         try:
             caching.purge_related(page)
         except Exception:
@@ -62,3 +79,10 @@ def snippet_unpublished_refresh_caches(sender, instance, **kwargs):
 
     if isinstance(instance, PublicServiceAd):
         _refresh_home()
+
+
+@receiver(post_page_move)
+def page_moved_refresh_caches(sender, instance, **kwargs):
+    # Every URL under the moved page changed; a moved column changes the
+    # navigation too. Both are only in cached pages, so drop them all.
+    transaction.on_commit(caching.invalidate_site)

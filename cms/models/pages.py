@@ -15,7 +15,24 @@ from ..blocks import ArticleBodyBlock
 from .items import EditorialMixin, channel_targeting_panels
 
 
-class HomePage(Page):
+class RestrictionsOnceMixin:
+    """Look a page's view restrictions up once per page instance.
+
+    Serving a page asks for them twice (Wagtail's ``before_serve_page`` check
+    and the page cache's public/private decision), each time costing two
+    queries. The same QuerySet object is returned, so its results are read
+    once; anything that chains on it (``order_by``) still queries afresh.
+    """
+
+    def get_view_restrictions(self):
+        restrictions = self.__dict__.get("_view_restrictions")
+        if restrictions is None:
+            restrictions = super().get_view_restrictions()
+            self.__dict__["_view_restrictions"] = restrictions
+        return restrictions
+
+
+class HomePage(RestrictionsOnceMixin, Page):
     intro = models.TextField("首页导语", blank=True)
 
     content_panels = Page.content_panels + [
@@ -74,15 +91,20 @@ class HomePage(Page):
 
 
 class HomeFeaturedColumn(Orderable):
-    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_columns")
+    page = ParentalKey(
+        HomePage, on_delete=models.CASCADE, related_name="featured_columns"
+    )
     column = models.ForeignKey(
-        "cms.ColumnPage", on_delete=models.CASCADE, related_name="+", verbose_name="专栏"
+        "cms.ColumnPage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="专栏",
     )
 
     panels = [FieldPanel("column")]
 
 
-class ColumnIndexPage(Page):
+class ColumnIndexPage(RestrictionsOnceMixin, Page):
     intro = models.TextField("导语", blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -100,7 +122,7 @@ class ColumnIndexPage(Page):
         return context
 
 
-class ColumnPage(Page):
+class ColumnPage(RestrictionsOnceMixin, Page):
     """A featured column (专栏) with an editor-curated, ordered featured list."""
 
     intro = models.TextField("专栏简介", blank=True)
@@ -176,9 +198,14 @@ class ColumnPage(Page):
 
 
 class ColumnFeaturedItem(Orderable):
-    page = ParentalKey(ColumnPage, on_delete=models.CASCADE, related_name="featured_items")
+    page = ParentalKey(
+        ColumnPage, on_delete=models.CASCADE, related_name="featured_items"
+    )
     item = models.ForeignKey(
-        "wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name="稿件"
+        "wagtailcore.Page",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="稿件",
     )
     pinned = models.BooleanField("置顶", default=False)
     feature_from = models.DateTimeField("推荐开始", null=True, blank=True)
@@ -199,7 +226,7 @@ class ColumnFeaturedItem(Orderable):
         return True
 
 
-class ItemPage(EditorialMixin, Page):
+class ItemPage(RestrictionsOnceMixin, EditorialMixin, Page):
     """Fields shared by the item pages: byline, source, cover."""
 
     byline = models.CharField("作者", max_length=64, blank=True)
@@ -264,7 +291,10 @@ class ArticlePage(ItemPage):
     """An article (图文)."""
 
     kind = models.CharField(
-        "类型", max_length=16, choices=ArticleKind.choices, default=ArticleKind.EXPLAINER
+        "类型",
+        max_length=16,
+        choices=ArticleKind.choices,
+        default=ArticleKind.EXPLAINER,
     )
     subtitle = models.CharField("副标题", max_length=255, blank=True)
     body = StreamField(ArticleBodyBlock(), verbose_name="正文", blank=True)

@@ -10,10 +10,31 @@ KIND_LABELS = {"video": "短视频", "ad": "公益广告"}
 
 @register.simple_tag
 def site_columns():
-    """Return the live columns for the main navigation, in tree order."""
+    """Return the main navigation's live columns (pk, title, url), in tree order.
+
+    Kept in the page cache under the site generation, which publishing,
+    retracting or moving a column moves on, so the change shows at once.
+    """
+    from cms import caching
     from cms.models import ColumnPage
 
-    return list(ColumnPage.objects.live().public().order_by("path")[:8])
+    cache = caching.page_cache()
+    try:
+        key = f"{caching.KEY_PREFIX}nav:{caching.site_generation(cache)}"
+        nav = cache.get(key)
+    except Exception:
+        key, nav = None, None
+    if nav is None:
+        nav = [
+            {"pk": column.pk, "title": column.title, "url": column.url}
+            for column in ColumnPage.objects.live().public().order_by("path")[:8]
+        ]
+        if key:
+            try:
+                cache.set(key, nav, 3600)
+            except Exception:
+                pass
+    return nav
 
 
 @register.simple_tag

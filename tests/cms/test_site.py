@@ -267,3 +267,21 @@ def test_article_page_queries_stay_bounded(make_article, django_assert_max_num_q
     ArticlePage.objects.get(pk=article.pk)
     with django_assert_max_num_queries(40):
         Client().get(article.url)
+
+
+def test_navigation_follows_columns_being_published_and_retracted(
+    home, make_column, django_capture_on_commit_callbacks
+):
+    first = make_column(title="民法典进万家")
+    html = text(Client().get("/"))
+    assert "民法典进万家" in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = make_column(title="未成年人保护")
+    html = text(Client().get(first.url))
+    assert "未成年人保护" in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second.unpublish()
+    nav = re.search(r"<nav[^>]*>.*?</nav>", text(Client().get(first.url)), re.S)
+    assert nav and "未成年人保护" not in nav.group(0)

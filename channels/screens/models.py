@@ -7,12 +7,13 @@ they run in their heartbeats, which is how a retraction is confirmed.
 """
 
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 
@@ -91,6 +92,30 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# No 0/O, 1/I: the code is read off a screen across a room and typed by hand.
+PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PAIRING_CODE_LENGTH = 6
+MIN_CLAIM_SECRET_LENGTH = 32
+
+
+def new_pairing_code() -> str:
+    return "".join(secrets.choice(PAIRING_ALPHABET) for _ in range(PAIRING_CODE_LENGTH))
+
+
+def free_pairing_code() -> str:
+    """Return a pairing code that no device shows at the moment."""
+    for _ in range(10):
+        code = new_pairing_code()
+        if not ScreenDevice.objects.filter(pairing_code=code).exists():
+            return code
+    raise RuntimeError("no free pairing code")
+
+
+def normalise_pairing_code(text: str) -> str:
+    """Return ``text`` as a stored pairing code: upper case, separators dropped."""
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
 class ScreenDevice(models.Model):
     """One screen player, known by its hardware key, approved by 屏幕运维."""
 
@@ -120,6 +145,13 @@ class ScreenDevice(models.Model):
         default=DeviceStatus.PENDING,
     )
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    claim_secret_hash = models.CharField(max_length=64, blank=True)
+    pairing_code = models.CharField(
+        "配对码",
+        max_length=PAIRING_CODE_LENGTH,
+        blank=True,
+        help_text="设备等待审核时在屏幕上显示；审核通过后清空。",
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -139,13 +171,58 @@ class ScreenDevice(models.Model):
         ordering = ["group__name", "name"]
         verbose_name = "屏幕设备"
         verbose_name_plural = "屏幕设备"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing_code"],
+                condition=~models.Q(pairing_code=""),
+                name="screens_pairing_code_once",
+            )
+        ]
 
     def __str__(self):
         return self.name
 
+    @property
+    def is_paired_by_code(self) -> bool:
+        """Whether the device registered with a claim secret (the pairing page)."""
+        return bool(self.claim_secret_hash)
+
     def issue_token(self) -> str:
         """Set a new device token and return it; only its hash is stored."""
         token = "scr_" + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+    def claim_secret_matches(self, secret: str) -> bool:
+        return bool(self.claim_secret_hash) and hmac.compare_digest(
+            self.claim_secret_hash, hash_token(secret)
+        )
+
+    def assign_pairing_code(self) -> str:
+        """Give the device a pairing code no other device shows, and save it."""
+        for _ in range(3):
+            code = free_pairing_code()
+            try:
+                with transaction.atomic():
+                    ScreenDevice.objects.filter(pk=self.pk).update(pairing_code=code)
+            except IntegrityError:
+                continue  # Another device took the same code a moment ago.
+            self.pairing_code = code
+            return code
+        raise RuntimeError("no free pairing code")
+
+    def claim_token(self) -> str | None:
+        """Return a new token for an approved device that has none yet, else None.
+
+        The conditional update makes two claims racing for the same device
+        hand out one token at most.
+        """
+        token = "scr_" + secrets.token_urlsafe(32)
+        taken = ScreenDevice.objects.filter(
+            pk=self.pk, status=DeviceStatus.APPROVED, token_hash=""
+        ).update(token_hash=hash_token(token))
+        if not taken:
+            return None
         self.token_hash = hash_token(token)
         return token
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("player/", views.player, name="screens_player"),
     path("player-sw.js", views.service_worker, name="screens_service_worker"),
     path("devices/register", views.register, name="screens_register"),
+    path("devices/claim", views.claim, name="screens_claim"),
     path(
         "devices/<int:device_id>/heartbeat",
         views.heartbeat,

@@ -3,6 +3,16 @@
 Playlists are conditional-GET friendly: ``ETag`` is the playlist version (and
 orientation), ``Last-Modified`` the compile time; HEAD answers with the same
 headers, ``Content-Length`` included, as GET.
+
+Pairing: ``/screens/player/`` without a valid token is the pairing page. It
+registers a random hardware key together with a random claim secret (256
+bits; only its hash is stored), shows the pairing code the server assigns,
+and polls ``/screens/devices/claim``. After a 屏幕运维 member has approved
+the device by that code, the first claim with the right secret answers the
+device token, once; every later claim gets 409. The code only tells the
+operator which device to approve: it is never enough to claim anything. A
+claim is one indexed lookup and one hash comparison, and guessing a
+256-bit secret is hopeless, so claims are not rate-limited.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
@@ -35,11 +46,15 @@ from media_pipeline.storage import public_storage
 from .compiler import compile_group
 from .media import MEDIA_PREFIX
 from .models import (
+    MIN_CLAIM_SECRET_LENGTH,
+    DeviceStatus,
     PlaylistSnapshot,
     PlayReport,
     RemovalWait,
     ScreenDevice,
     ScreenGroup,
+    free_pairing_code,
+    hash_token,
     parse_version,
 )
 from .playlist import confirm_removal
@@ -49,6 +64,7 @@ logger = logging.getLogger("pufa.screens")
 
 SNAPSHOT_CACHE_SECONDS = 5
 MAX_PLAYS_PER_HEARTBEAT = 500
+PAIRING_POLL_SECONDS = 3
 
 
 def _latest(slug):
@@ -173,19 +189,16 @@ def media_file(request, name):
 
 @require_GET
 def player(request):
-    device = ScreenDevice.for_token(request.GET.get("device", ""))
+    token = request.GET.get("device", "")
+    device = ScreenDevice.for_token(token)
     if device is None or device.group is None:
-        return render(
-            request,
-            "screens/player_unauthorised.html",
-            status=403,
-        )
+        return _pairing_page(request, rejected=bool(token))
     config = {
         "device": device.pk,
         "name": device.name,
         "group": device.group.slug,
         "orientation": device.orientation,
-        "token": request.GET["device"],
+        "token": token,
         "manifest": f"/screens/{device.group.slug}/manifest.json",
         "heartbeat": f"/screens/devices/{device.pk}/heartbeat",
         "heartbeatSeconds": device.group.heartbeat_seconds,
@@ -193,6 +206,26 @@ def player(request):
     }
     response = render(
         request, "screens/player.html", {"config": config, "device": device}
+    )
+    response["Cache-Control"] = "no-cache"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _pairing_page(request, rejected):
+    """Render the pairing page; 403 when the URL carried a token that is refused."""
+    config = {
+        "register": reverse("screens_register"),
+        "claim": reverse("screens_claim"),
+        "player": reverse("screens_player"),
+        "rejected": rejected,
+        "pollSeconds": PAIRING_POLL_SECONDS,
+    }
+    response = render(
+        request,
+        "screens/pairing.html",
+        {"config": config, "rejected": rejected},
+        status=403 if rejected else 200,
     )
     response["Cache-Control"] = "no-cache"
     response["Referrer-Policy"] = "no-referrer"
@@ -223,13 +256,11 @@ def _bearer(request) -> str:
 def heartbeat(request, device_id):
     device = ScreenDevice.for_token(_bearer(request))
     if device is None or device.pk != device_id:
-        return JsonResponse({"error": "设备令牌无效或设备已停用。"}, status=403)
-    try:
-        payload = json.loads(request.body or b"{}")
-        if not isinstance(payload, dict):
-            raise ValueError
-    except ValueError:
-        return JsonResponse({"error": "心跳内容不是有效的 JSON 对象。"}, status=400)
+        # The player goes back to its pairing page on this status, and only on it.
+        return _error("设备令牌无效或设备已停用。", 403, status="unauthorised")
+    payload = _json_object(request)
+    if payload is None:
+        return _error("心跳内容不是有效的 JSON 对象。", 400)
 
     now = timezone.now()
     version = str(payload.get("playlist_version") or "")[:64]
@@ -295,41 +326,154 @@ def _record_plays(device, plays) -> list[str]:
     return accepted
 
 
+def _json_object(request):
+    """Return the request body as a dict, or None when it is not a JSON object."""
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _error(message, http_status, **extra):
+    response = JsonResponse({"error": message, **extra}, status=http_status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @csrf_exempt
 @require_POST
 def register(request):
-    """A new player announces itself; an operator approves it in the admin."""
-    try:
-        payload = json.loads(request.body or b"{}")
-        key = str(payload.get("hardware_key") or "").strip()
-    except (ValueError, AttributeError):
-        return JsonResponse({"error": "注册内容不是有效的 JSON。"}, status=400)
+    """A player announces itself; an operator approves it in the admin.
+
+    With a ``claim_secret`` (the pairing page) the hardware key is bound to
+    that secret: a registration with the same key and another secret, or
+    none, is refused with 409 and changes nothing.
+    """
+    payload = _json_object(request)
+    if payload is None:
+        return _error("注册内容不是有效的 JSON 对象。", 400)
+    key = str(payload.get("hardware_key") or "").strip()
+    secret = str(payload.get("claim_secret") or "")
     if not key or len(key) > 128:
-        return JsonResponse({"error": "缺少硬件标识（hardware_key）。"}, status=400)
+        return _error("缺少硬件标识（hardware_key）。", 400)
+    if secret and not MIN_CLAIM_SECRET_LENGTH <= len(secret) <= 128:
+        return _error(
+            f"配对密钥（claim_secret）应为 {MIN_CLAIM_SECRET_LENGTH}–128 个字符的随机串。",
+            400,
+        )
+
+    device, created = _get_or_create_device(key, secret, payload)
+    if not created and (device.claim_secret_hash or secret):
+        if not device.claim_secret_matches(secret):
+            return _error("这个硬件标识已由另一台播放器注册。", 409, status="conflict")
+        _update_detected_screen(device, payload)
+    if device.status != DeviceStatus.APPROVED and not device.pairing_code:
+        device.assign_pairing_code()
+
+    if created:
+        logger.info("screen device registered device=%s", device.pk)
+    answer = {
+        "device": device.pk,
+        "status": device.status,
+        "message": f"设备状态：{device.get_status_display()}",
+    }
+    if device.pairing_code:
+        answer["pairing_code"] = device.pairing_code
+    return JsonResponse(answer, status=201 if created else 200)
+
+
+def _get_or_create_device(key, secret, payload):
+    """Return (device, created); a new device waits for approval with a code."""
     orientation = payload.get("orientation")
     if orientation not in ("landscape", "portrait"):
         orientation = "landscape"
-    device, created = ScreenDevice.objects.get_or_create(
-        hardware_key=key,
-        defaults={
-            "name": str(payload.get("name") or key)[:128],
-            "orientation": orientation,
-            "width": _positive(payload.get("width"), 1920),
-            "height": _positive(payload.get("height"), 1080),
-            "location": str(payload.get("location") or "")[:255],
-        },
+    defaults = {
+        "orientation": orientation,
+        "width": _positive(payload.get("width"), 1920),
+        "height": _positive(payload.get("height"), 1080),
+        "location": str(payload.get("location") or "")[:255],
+        "claim_secret_hash": hash_token(secret) if secret else "",
+    }
+    for _ in range(3):
+        code = free_pairing_code()
+        # A pairing page names nothing; its code names it until an operator does.
+        default_name = f"屏幕 {code}" if secret else key
+        defaults["name"] = str(payload.get("name") or default_name)[:128]
+        try:
+            with transaction.atomic():
+                return ScreenDevice.objects.get_or_create(
+                    hardware_key=key, defaults={**defaults, "pairing_code": code}
+                )
+        except IntegrityError:
+            continue  # Another new device took the same code a moment ago.
+    raise RuntimeError("no free pairing code")
+
+
+def _update_detected_screen(device, payload):
+    """Keep what a waiting pairing page detects now: the screen may have turned."""
+    if device.status == DeviceStatus.APPROVED:
+        return
+    orientation = payload.get("orientation")
+    if orientation in ("landscape", "portrait"):
+        device.orientation = orientation
+    device.width = _positive(payload.get("width"), device.width)
+    device.height = _positive(payload.get("height"), device.height)
+    device.save(update_fields=["orientation", "width", "height"])
+
+
+@csrf_exempt
+@require_POST
+def claim(request):
+    """Answer a waiting pairing page: its device token once approved, else why not."""
+    payload = _json_object(request)
+    if payload is None:
+        return _error("领取内容不是有效的 JSON 对象。", 400)
+    key = str(payload.get("hardware_key") or "").strip()
+    secret = str(payload.get("claim_secret") or "")
+    if not key or not secret:
+        return _error("缺少硬件标识（hardware_key）或配对密钥（claim_secret）。", 400)
+    device = (
+        ScreenDevice.objects.select_related("group").filter(hardware_key=key).first()
     )
-    if created:
-        logger.info("screen device registered device=%s", device.pk)
-    status = device.get_status_display()
-    return JsonResponse(
-        {
-            "device": device.pk,
-            "status": device.status,
-            "message": f"设备状态：{status}",
-        },
-        status=201 if created else 200,
+    if device is None:
+        return _error("没有这个硬件标识的设备，请重新注册。", 404, status="unknown")
+    if not device.claim_secret_matches(secret):
+        return _error("配对密钥与注册时不符。", 403, status="refused")
+    if device.status == DeviceStatus.PENDING:
+        return _claim_answer(device, 202, message="等待屏幕运维审核。")
+    if device.status == DeviceStatus.REVOKED:
+        return _error(
+            "设备已停用，请屏幕运维在后台重新审核。",
+            403,
+            status=device.status,
+            pairing_code=device.pairing_code,
+        )
+
+    token = device.claim_token()
+    if token is None:
+        return _error(
+            "播放令牌已经领取过。如这块屏幕没有在播放，请在后台停用本设备后重新审核。",
+            409,
+            status="claimed",
+        )
+
+    logger.info("screen device claimed its token device=%s", device.pk)
+    player_url = reverse("screens_player") + "?device=" + token
+    return _claim_answer(
+        device,
+        200,
+        token=token,
+        player=player_url,
+        group=device.group.slug if device.group else "",
     )
+
+
+def _claim_answer(device, http_status, **extra):
+    answer = {"status": device.status, "pairing_code": device.pairing_code, **extra}
+    response = JsonResponse(answer, status=http_status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _positive(value, default):

@@ -4,6 +4,8 @@
  * when the server is unreachable; it polls the manifest for a new version,
  * drops a retracted item at once, and reports in heartbeats what it plays
  * (current item, playlist version) plus proof of play, queued while offline.
+ * When a heartbeat says the device token is no longer valid (the device was
+ * stopped), the page reloads and the server shows the pairing page instead.
  */
 (function () {
   "use strict";
@@ -262,6 +264,21 @@
     };
   }
 
+  /* The server refused our token (停用): reload, and the server answers the
+   * pairing page instead of the player. Only our own JSON answer counts, so a
+   * proxy's 403 page cannot take a screen off the air. */
+  async function leaveIfRevoked(response) {
+    let answer = {};
+    try {
+      answer = await response.clone().json();
+    } catch (error) {
+      return;
+    }
+    if (answer.status === "unauthorised") {
+      window.location.reload();
+    }
+  }
+
   async function heartbeat() {
     const queue = loadJson(playsKey, []);
     const batch = queue.slice(0, 200);
@@ -278,6 +295,9 @@
           plays: batch,
         }),
       });
+      if (response.status === 401 || response.status === 403) {
+        await leaveIfRevoked(response);
+      }
       if (!response.ok) {
         throw new Error("HTTP " + response.status);
       }

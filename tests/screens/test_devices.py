@@ -66,18 +66,26 @@ def test_registration_then_approval_by_operator_gives_a_working_player(
     assert "community" in player.content.decode()
 
 
-def test_player_refuses_unknown_and_revoked_tokens(
+def test_player_without_a_valid_token_shows_the_pairing_page(
     client, make_group, make_device, make_user
 ):
     device = make_device(make_group())
-    assert client.get("/screens/player/?device=nope").status_code == 403
-    assert "设备未授权" in client.get("/screens/player/").content.decode()
 
+    fresh = client.get("/screens/player/")
+    unknown = client.get("/screens/player/?device=nope")
     client.force_login(make_user(groups=["屏幕运维"]))
     client.post(f"/admin/screens/devices/{device.pk}/revoke/")
     client.logout()
+    revoked = client.get(f"/screens/player/?device={device.token}")
 
-    assert client.get(f"/screens/player/?device={device.token}").status_code == 403
+    assert fresh.status_code == 200
+    assert "配对码" in fresh.content.decode()
+    assert "已失效" not in fresh.content.decode()
+    for refused in (unknown, revoked):
+        assert refused.status_code == 403
+        page = refused.content.decode()
+        assert "配对码" in page and "此播放地址已失效" in page
+        assert "pufa-player-config" not in page
 
 
 def test_heartbeat_records_state_and_proof_of_play_once(

@@ -79,8 +79,6 @@ def server():
     live.stop()
 
 
-
-
 def wait_for(page, expression, timeout=20):
     try:
         page.wait_for_function(expression, timeout=timeout * 1000)

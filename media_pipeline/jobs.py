@@ -71,6 +71,10 @@ class LeaseLost(Exception):
     """The row was cancelled or taken over; stop without writing state."""
 
 
+class VideoGone(LeaseLost):
+    """The video (and so this job) was deleted while the job ran."""
+
+
 # -- creating and dispatching ------------------------------------------------
 
 
@@ -237,7 +241,11 @@ def _succeed(job, worker):
 
 
 def _fail(job, worker, message, error_kind):
-    job.refresh_from_db(fields=["attempts", "max_attempts"])
+    try:
+        job.refresh_from_db(fields=["attempts", "max_attempts"])
+    except MediaJob.DoesNotExist:
+        logger.info("media job gone with its video job=%s", job.pk)
+        return
     retry = error_kind == ErrorKind.TRANSIENT and job.attempts < job.max_attempts
     now = timezone.now()
     if retry:
@@ -606,7 +614,9 @@ def _store_and_switch(video: Video, kind: str, entry: dict, folder: Path) -> Non
 def switch_outputs(video: Video, kind: str, entry: dict) -> None:
     """Point the video at a new set of outputs; drop the old set if unshared."""
     with transaction.atomic():
-        locked = Video.objects.select_for_update().get(pk=video.pk)
+        locked = Video.objects.select_for_update().filter(pk=video.pk).first()
+        if locked is None:
+            raise VideoGone(video.pk)
         previous = locked.outputs.get(kind)
         locked.outputs = {**locked.outputs, kind: entry}
         locked.save(update_fields=["outputs", "updated_at"])

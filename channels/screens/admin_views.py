@@ -151,3 +151,29 @@ def revoke(request, device_id):
         "正在播放的屏幕会在下一次心跳后回到配对页面。",
     )
     return redirect("screens_health")
+
+
+@require_POST
+def remove(request, device_id):
+    """Forget a device that is not playing and has no proof of play on record.
+
+    Pending registrations pile up (a kiosk whose browser data was wiped
+    registers anew); proof-of-play records are evidence and keep their device.
+    """
+    if not user_can_operate_screens(request.user):
+        raise PermissionDenied
+    device = get_object_or_404(ScreenDevice, pk=device_id)
+    if device.status == DeviceStatus.APPROVED:
+        messages.error(request, f"设备“{device.name}”正在使用，请先停用再移除。")
+        return redirect("screens_health")
+    if device.plays.exists():
+        messages.error(
+            request,
+            f"设备“{device.name}”有播放记录（播出证明），不能移除；停用即可。",
+        )
+        return redirect("screens_health")
+    name, pk = device.name, device.pk
+    device.delete()
+    logger.info("screen device removed device=%s", pk)
+    messages.success(request, f"设备“{name}”已移除。")
+    return redirect("screens_health")

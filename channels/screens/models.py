@@ -92,8 +92,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# No 0/O, 1/I: the code is read off a screen across a room and typed by hand.
-PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# The code is read off a screen across a room and typed by hand: no
+# characters that pass for one another (0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, U/V).
+# 22⁶ ≈ 1.1 × 10⁸ codes; a code only finds a device, it grants nothing.
+PAIRING_ALPHABET = "ACEFGHJKMNPRTWXY346789"
 PAIRING_CODE_LENGTH = 6
 MIN_CLAIM_SECRET_LENGTH = 32
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -363,6 +364,10 @@ def register(request):
             400,
         )
 
+    if not ScreenDevice.objects.filter(hardware_key=key).exists():
+        refused = _registration_refused(request)
+        if refused is not None:
+            return refused
     device, created = _get_or_create_device(key, secret, payload)
     if not created and (device.claim_secret_hash or secret):
         if not device.claim_secret_matches(secret):
@@ -381,6 +386,40 @@ def register(request):
     if device.pairing_code:
         answer["pairing_code"] = device.pairing_code
     return JsonResponse(answer, status=201 if created else 200)
+
+
+# Registration is open to any screen on the network, so it is bounded: new
+# devices per client address per hour, and devices waiting for approval.
+NEW_DEVICES_PER_ADDRESS_PER_HOUR = 60
+MAX_PENDING_DEVICES = 500
+
+
+def _registration_refused(request):
+    """Return a 429 answer when a new registration would exceed the bounds."""
+    pending = ScreenDevice.objects.filter(status=DeviceStatus.PENDING).count()
+    if pending >= MAX_PENDING_DEVICES:
+        logger.warning("screen registration refused pending=%s", pending)
+        return _throttled(
+            "待审核的设备过多，请屏幕运维先在后台审核或移除已有设备。", 3600
+        )
+    address = request.META.get("REMOTE_ADDR", "")
+    hour = int(time.time() // 3600)
+    key = f"screens:register:{address}:{hour}"
+    try:
+        cache.add(key, 0, 3600)
+        count = cache.incr(key)
+    except Exception:
+        return None  # the cache is down: registration stays possible
+    if count > NEW_DEVICES_PER_ADDRESS_PER_HOUR:
+        logger.warning("screen registration throttled address=%s", address)
+        return _throttled("注册过于频繁，请稍后再试。", 3600 - int(time.time()) % 3600)
+    return None
+
+
+def _throttled(message, retry_after):
+    response = _error(message, 429, status="throttled")
+    response["Retry-After"] = str(max(1, retry_after))
+    return response
 
 
 def _get_or_create_device(key, secret, payload):

@@ -66,6 +66,11 @@ def screens_admin_urls():
             admin_views.revoke,
             name="screens_revoke",
         ),
+        path(
+            "screens/devices/<int:device_id>/remove/",
+            admin_views.remove,
+            name="screens_remove",
+        ),
     ]
 
 

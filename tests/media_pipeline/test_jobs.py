@@ -18,7 +18,7 @@ from media_pipeline.models import JobKind, JobState, MediaJob, VideoStatus
 from media_pipeline.uploads import ingest_file
 from tests.subprocess_db import shared_database
 
-from .conftest import TEST_MEDIA_SETTINGS, _ff, _source
+from .conftest import TEST_MEDIA_SETTINGS, _ff, _source, stored_files
 from .helpers import private_path, streams
 
 
@@ -186,6 +186,39 @@ def test_cancel_stops_a_running_job_and_its_ffmpeg(worker_owner, long_clip, tmp_
     job.refresh_from_db()
     assert job.state == JobState.CANCELLED
     assert "transcode" not in MediaJob.objects.get(pk=job.pk).video.outputs
+
+
+@pytest.mark.django_db
+def test_video_deleted_during_its_transcode_leaves_no_outputs_and_the_worker_goes_on(
+    ingest, clips, settings, monkeypatch
+):
+    video = ingest(clips["noaudio"], kinds={JobKind.PROBE})
+    job = jobs.create_job(video, JobKind.TRANSCODE)
+    real_save_tree = jobs.save_tree
+
+    def editor_deletes_the_video(*args, **kwargs):
+        # The outputs are stored; an editor deletes the video before the
+        # pointer is switched to them.
+        saved = real_save_tree(*args, **kwargs)
+        type(video).objects.filter(pk=video.pk).delete()
+        return saved
+
+    monkeypatch.setattr(jobs, "save_tree", editor_deletes_the_video)
+    finished = jobs.run_job(job.pk)  # does not raise
+    monkeypatch.setattr(jobs, "save_tree", real_save_tree)
+
+    assert finished is not None
+    assert not MediaJob.objects.filter(pk=job.pk).exists()
+    leftovers = [
+        name
+        for name in stored_files(settings.PRIVATE_MEDIA_ROOT)
+        if "transcode" in name
+    ]
+    assert leftovers == []
+
+    other = ingest(clips["noaudio"], kinds={JobKind.PROBE, JobKind.TRANSCODE})
+    other.refresh_from_db()
+    assert other.outputs["transcode"]["files"]["mp4"]
 
 
 @pytest.mark.django_db

@@ -16,6 +16,18 @@ def png_bytes(size=(64, 36), color=(200, 30, 40)):
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _registration_unthrottled(monkeypatch):
+    """Tests register many devices from one address; the bound has its own test.
+
+    The counter lives in the default cache, which is Redis on CI and outlives
+    a test run.
+    """
+    from channels.screens import views
+
+    monkeypatch.setattr(views, "NEW_DEVICES_PER_ADDRESS_PER_HOUR", 10**6)
+
+
 @pytest.fixture
 def make_group(db):
     from channels.screens.models import ScreenGroup

@@ -1,6 +1,7 @@
 """Device registration, approval by 屏幕运维, the player page and heartbeats."""
 
 import json
+import random
 from datetime import timedelta
 
 import pytest
@@ -168,3 +169,74 @@ def test_healthz_counts_offline_screens_without_failing(
 
     assert screens["ok"] is True
     assert (screens["devices"], screens["offline"]) == (2, 1)
+
+
+def test_registration_is_bounded_per_address_and_by_pending_devices(
+    client, monkeypatch
+):
+    from channels.screens import views
+
+    monkeypatch.setattr(views, "NEW_DEVICES_PER_ADDRESS_PER_HOUR", 3)
+    # An address of its own: the counter outlives the test in a shared cache.
+    address = ".".join(str(random.randint(1, 254)) for _ in range(4))
+
+    def register(key):
+        return client.post(
+            "/screens/devices/register",
+            data=json.dumps({"hardware_key": key}),
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        )
+
+    answers = [register(f"HW-{n}") for n in range(4)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]
+    assert "注册过于频繁" in answers[-1].json()["error"]
+    assert int(answers[-1]["Retry-After"]) > 0
+    assert ScreenDevice.objects.count() == 3
+    # A device that already exists may always announce itself again.
+    assert register("HW-0").status_code == 200
+
+    monkeypatch.setattr(views, "NEW_DEVICES_PER_ADDRESS_PER_HOUR", 100)
+    monkeypatch.setattr(views, "MAX_PENDING_DEVICES", 3)
+    full = register("HW-9")
+    assert full.status_code == 429 and "待审核的设备过多" in full.json()["error"]
+
+
+def test_operator_removes_stale_devices_but_never_proof_of_play(
+    client, make_group, make_device, make_user
+):
+    group = make_group()
+    stale = ScreenDevice.objects.create(name="旧注册", hardware_key="HW-stale")
+    playing = make_device(group, name="在用的屏")
+    stopped = make_device(group, name="停用的屏")
+    ScreenDevice.objects.filter(pk=stopped.pk).update(status=DeviceStatus.REVOKED)
+    PlayReport.objects.create(
+        device=stopped,
+        play_id="p-1",
+        item_key="ad-1",
+        title="公益广告",
+        started_at=timezone.now(),
+        duration_seconds=15,
+    )
+    client.force_login(make_user(groups=["编辑"], is_staff=True))
+    assert client.post(f"/admin/screens/devices/{stale.pk}/remove/").status_code in (
+        302,
+        403,
+    )
+    assert ScreenDevice.objects.filter(pk=stale.pk).exists()
+
+    client.force_login(make_user(groups=["屏幕运维"]))
+    page = client.post(
+        f"/admin/screens/devices/{stale.pk}/remove/", follow=True
+    ).content.decode()
+    assert "已移除" in page and not ScreenDevice.objects.filter(pk=stale.pk).exists()
+
+    page = client.post(
+        f"/admin/screens/devices/{playing.pk}/remove/", follow=True
+    ).content.decode()
+    assert "请先停用" in page and ScreenDevice.objects.filter(pk=playing.pk).exists()
+
+    page = client.post(
+        f"/admin/screens/devices/{stopped.pk}/remove/", follow=True
+    ).content.decode()
+    assert "播放记录" in page and ScreenDevice.objects.filter(pk=stopped.pk).exists()

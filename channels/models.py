@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-from cms.encryption import EncryptedJSONField
+from cms.encryption import EncryptedJSONField, is_sealed
 from cms.models.items import Channel
 
 
@@ -78,7 +78,15 @@ class Destination(models.Model):
         super().save(*args, **kwargs)
 
     def credentials(self) -> dict:
-        """Return the decrypted credentials (never log them)."""
+        """Return the decrypted credentials (never log them).
+
+        Raise ``CredentialsUnreadable`` (a transient delivery error) when the
+        stored credentials cannot be decrypted with the configured keys.
+        """
+        if is_sealed(self.credentials_data):
+            from .adapters.base import CredentialsUnreadable
+
+            raise CredentialsUnreadable(self.name)
         return dict(self.credentials_data or {})
 
     def set_credentials(self, values: dict) -> None:

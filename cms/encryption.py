@@ -4,11 +4,19 @@ Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from the
 ``cryptography`` package) under the keys in ``settings.PUFA_FIELD_KEYS``; the
 first key encrypts and all of them decrypt, so keys can be rotated. Without
 configured keys (the embedded setup) one key is derived from ``SECRET_KEY``.
+
+A stored value the configured keys cannot decrypt (the keys were changed
+without keeping the old one, or the value was tampered with) is read as a
+*sealed* value rather than raising: an empty ``SealedText`` / ``SealedJSON``
+that remembers its ciphertext. Pages listing such rows still open, saving the
+row writes the ciphertext back unchanged, and code that needs the plaintext
+checks ``is_sealed(value)`` and says what is wrong.
 """
 
 import base64
 import hashlib
 import json
+import logging
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -17,6 +25,39 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 PREFIX = "enc1:"
+
+logger = logging.getLogger("pufa.security")
+
+SEALED_LABEL = "（无法解密）"
+
+
+class Sealed:
+    """A stored value that cannot be decrypted with the configured keys."""
+
+    ciphertext = ""
+
+
+class SealedText(Sealed, str):
+    pass
+
+
+class SealedJSON(Sealed, dict):
+    pass
+
+
+def is_sealed(value) -> bool:
+    return isinstance(value, Sealed)
+
+
+def _sealed(kind, stored: str, field) -> Sealed:
+    logger.error(
+        "cannot decrypt field=%s: PUFA_FIELD_KEYS or SECRET_KEY differ from the "
+        "ones it was saved with, or the value was altered",
+        getattr(field, "name", "?"),
+    )
+    value = kind()
+    value.ciphertext = stored
+    return value
 
 
 @lru_cache(maxsize=4)
@@ -51,8 +92,11 @@ def decrypt(stored: str) -> str:
         raise ValueError("cannot decrypt: wrong key or tampered value") from error
 
 
-def mask(plaintext: str, visible: int = 4) -> str:
+def mask(plaintext: str | None, visible: int = 4) -> str:
     """Return ``plaintext`` with all but its last ``visible`` characters hidden."""
+    if is_sealed(plaintext):
+        return SEALED_LABEL
+    plaintext = plaintext or ""
     if len(plaintext) <= visible:
         return "*" * len(plaintext)
     return "*" * (len(plaintext) - visible) + plaintext[-visible:]
@@ -64,9 +108,14 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
             return value
-        return decrypt(value)
+        try:
+            return decrypt(value)
+        except ValueError:
+            return _sealed(SealedText, value, self)
 
     def get_prep_value(self, value):
+        if is_sealed(value):
+            return value.ciphertext
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
@@ -79,7 +128,10 @@ class EncryptedJSONField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
             return {}
-        return json.loads(decrypt(value))
+        try:
+            return json.loads(decrypt(value))
+        except ValueError:
+            return _sealed(SealedJSON, value, self)
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -89,4 +141,6 @@ class EncryptedJSONField(models.TextField):
     def get_prep_value(self, value):
         if value is None:
             return value
+        if is_sealed(value):
+            return value.ciphertext
         return encrypt(json.dumps(value, ensure_ascii=False, sort_keys=True))

@@ -138,11 +138,11 @@ class CreatorProfile(models.Model):
 
     @property
     def masked_credential_number(self):
-        return mask(self.credential_number or "")
+        return mask(self.credential_number)
 
     @property
     def masked_id_number(self):
-        return mask(self.id_number or "")
+        return mask(self.id_number)
 
     @property
     def can_publish(self):

@@ -43,6 +43,18 @@ class TransientError(DeliveryError):
         self.retry_after = retry_after
 
 
+class CredentialsUnreadable(TransientError):
+    """The destination's stored credentials cannot be decrypted with the
+    configured keys; deliveries wait (and the breaker opens) until the keys
+    are restored or the credentials are entered again."""
+
+    def __init__(self, destination_name=""):
+        super().__init__(
+            f"渠道“{destination_name}”的凭据无法解密：加密密钥（PUFA_FIELD_KEYS 或 "
+            "SECRET_KEY）与保存凭据时不同。请恢复原密钥，或在后台重新填写凭据。"
+        )
+
+
 class PermanentError(DeliveryError):
     """Retrying cannot help (bad configuration, invalid content)."""
 

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from lxml import etree
 
+from channels.adapters.base import CredentialsUnreadable
 from channels.models import Destination
 
 from . import posts
@@ -61,7 +62,12 @@ def publish_info(root) -> dict:
 @require_http_methods(["GET", "POST"])
 def callback(request, account):
     destination = get_object_or_404(Destination, slug=account, channel="wechat")
-    credentials = destination.credentials()
+    try:
+        credentials = destination.credentials()
+    except CredentialsUnreadable:
+        # WeChat retries a callback it did not get an answer to.
+        logger.error("callback for an account with unreadable credentials %s", account)
+        return HttpResponse("credentials unreadable", status=503)
     token = credentials.get("token", "")
     timestamp = request.GET.get("timestamp", "")
     nonce = request.GET.get("nonce", "")

@@ -190,3 +190,35 @@ def test_healthz_reports_the_oldest_pending_delivery(
     outbox.run_once()
     report = client.get("/healthz").json()
     assert report.get("checks", report)["oldest_pending_delivery"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_credentials_under_a_lost_key_hold_their_destination_only(
+    settings, make_destination, make_article
+):
+    from cryptography.fernet import Fernet
+
+    from channels.adapters.app import new_webhook_secret
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.PUFA_FIELD_KEYS = [old]
+    make_destination(
+        "app",
+        slug="app",
+        config={"webhook_url": "http://127.0.0.1:9/hook"},
+        credentials={"webhook_secret": new_webhook_secret()},
+    )
+    make_destination("web", slug="site")
+    settings.PUFA_FIELD_KEYS = [new]  # the key the credentials were saved with is lost
+    article = make_article()
+
+    outbox.run_once()
+
+    rows = {
+        d.destination.slug: d
+        for d in Delivery.objects.for_item(article).select_related("destination")
+    }
+    assert rows["site"].state == DeliveryState.DELIVERED
+    held = rows["app"]
+    assert held.state == DeliveryState.PENDING and held.next_attempt_at
+    assert "凭据无法解密" in held.last_error and "PUFA_FIELD_KEYS" in held.last_error

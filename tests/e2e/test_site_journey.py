@@ -115,6 +115,8 @@ def test_visitor_reads_searches_and_editor_logs_in(live_server, site_content):
             page.locator("#id_password").fill("pw-Pufa-2026")
             page.locator("button[type=submit]").click()
             expect(page).to_have_title(re.compile("控制面板"))
+            page.wait_for_load_state("networkidle")
+            expect(page.locator("main h1, main h2").first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "site-05-admin-dashboard.png"))
 
             page.goto(f"{base}/admin/pages/{site_content['article'].pk}/edit/")

@@ -70,3 +70,10 @@ def editor_character_counters():
 @hooks.register("insert_global_admin_css")
 def admin_css():
     return format_html('<link rel="stylesheet" href="{}">', static("cms/admin/admin.css"))
+
+
+@hooks.register("construct_homepage_panels")
+def add_workbench_panel(request, panels):
+    from .dashboard import WorkbenchPanel
+
+    panels.append(WorkbenchPanel(request.user))

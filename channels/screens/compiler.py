@@ -9,9 +9,11 @@ browser player read. It holds:
 - ``emergency``: notices that interrupt the loop while they are in flight.
 
 Flight windows and dayparts stay in the manifest as times, not as a filter of
-"now", so a player keeps honouring them while it is offline. Entries whose
-flight ended, or starts beyond the horizon, are left out; the periodic compile
-takes them in or out as time passes.
+"now", so a player keeps honouring them while it is offline. A daypart carries
+its ``weekdays`` (ISO, Monday=1 … Sunday=7); a band that crosses midnight
+belongs to the day it starts on. Entries whose flight ended, or starts beyond
+the horizon, are left out; the periodic compile takes them in or out as time
+passes.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def _entry_payload(entry: PlaylistEntry) -> dict:
             "name": part.name,
             "start": part.start_time.strftime("%H:%M:%S"),
             "end": part.end_time.strftime("%H:%M:%S"),
+            "weekdays": sorted(set(part.weekdays)),
         }
     media = entry.media or {}
     return {
@@ -100,6 +103,8 @@ def build_manifest(group: ScreenGroup, entries, now: datetime) -> dict:
         payload = _entry_payload(entry)
         if payload["duration"] <= 0 or not payload["media"]:
             continue
+        if payload["daypart"] and not payload["daypart"]["weekdays"]:
+            continue  # A daypart on no day never plays (validation refuses one).
         payload["share_of_voice"] = entry.share_of_voice
         if entry.is_emergency:
             emergencies.append(payload)

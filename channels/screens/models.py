@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -63,8 +64,53 @@ class ScreenGroup(models.Model):
         return self.snapshots.order_by("-seq").first()
 
 
+# ISO weekdays, Monday=1 … Sunday=7, as the manifest and the player count them.
+WEEKDAY_CHOICES = [
+    (1, "周一"),
+    (2, "周二"),
+    (3, "周三"),
+    (4, "周四"),
+    (5, "周五"),
+    (6, "周六"),
+    (7, "周日"),
+]
+EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
+
+
+class WeekdayPreset(models.TextChoices):
+    EVERY_DAY = "every_day", "每天"
+    WORKDAYS = "workdays", "工作日"
+    WEEKEND = "weekend", "周末"
+
+
+# 工作日 is Monday to Friday: public holidays and make-up working weekends (调休)
+# are not known to the screens, so a holiday Monday is still a 工作日.
+PRESET_DAYS = {
+    WeekdayPreset.EVERY_DAY: EVERY_DAY,
+    WeekdayPreset.WORKDAYS: [1, 2, 3, 4, 5],
+    WeekdayPreset.WEEKEND: [6, 7],
+}
+NO_WEEKDAY_MESSAGE = "请至少选择一天（周一至周日）。"
+
+
+def every_day() -> list[int]:
+    return list(EVERY_DAY)
+
+
+def validate_weekdays(value) -> None:
+    """Accept a non-empty list of ISO weekdays (1–7)."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError(NO_WEEKDAY_MESSAGE, code="no_weekday")
+    if any(isinstance(day, bool) or day not in EVERY_DAY for day in value):
+        raise ValidationError("星期只能是 1（周一）到 7（周日）。", code="bad_weekday")
+
+
 class Daypart(models.Model):
-    """A daily time band (时段), e.g. morning rush hour 07:00–09:30."""
+    """A time band (时段) on chosen weekdays, e.g. morning rush hour 07:00–09:30.
+
+    A band that ends before it starts crosses midnight and belongs to the day it
+    starts on: Friday 22:00–02:00 runs from Friday night into Saturday morning.
+    """
 
     group = models.ForeignKey(
         ScreenGroup, on_delete=models.CASCADE, related_name="dayparts"
@@ -72,6 +118,13 @@ class Daypart(models.Model):
     name = models.CharField("名称", max_length=64)
     start_time = models.TimeField("开始")
     end_time = models.TimeField("结束", help_text="早于开始时间表示跨过午夜。")
+    weekdays = models.JSONField(
+        "星期",
+        default=every_day,
+        validators=[validate_weekdays],
+        error_messages={"blank": NO_WEEKDAY_MESSAGE, "null": NO_WEEKDAY_MESSAGE},
+        help_text="时段在哪几天生效；跨过午夜的时段算作开始那一天。",
+    )
 
     class Meta:
         ordering = ["group", "start_time"]
@@ -80,6 +133,24 @@ class Daypart(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def save(self, *args, **kwargs):
+        # Store each day once, Monday first, however the days were given.
+        if isinstance(self.weekdays, list) and all(
+            isinstance(day, int) for day in self.weekdays
+        ):
+            self.weekdays = sorted(set(self.weekdays))
+        super().save(*args, **kwargs)
+
+    @property
+    def weekdays_label(self) -> str:
+        """Return the chosen days as an operator reads them (每天, 工作日, 周一、周三)."""
+        days = sorted(set(self.weekdays or []))
+        for preset, preset_days in PRESET_DAYS.items():
+            if days == preset_days:
+                return preset.label
+        names = dict(WEEKDAY_CHOICES)
+        return "、".join(names[day] for day in days if day in names)
 
 
 class DeviceStatus(models.TextChoices):

@@ -3,8 +3,10 @@
 Layout: one full-screen ``main`` region for the loop and an ``emergency``
 region above it. Flight windows are absolute ``wallclock()`` values on a
 wrapping ``seq``; dayparts are daily repeating ``wallclock(R/…/P1D)`` values
-on the media element. Emergencies sit in the first ``priorityClass`` of an
-``excl`` and stop the loop class, which pauses and resumes afterwards.
+on the media element, or a list of weekly ``wallclock(R/…/P7D)`` values, one
+per chosen weekday, when the daypart is not on every day. Emergencies sit in
+the first ``priorityClass`` of an ``excl`` and stop the loop class, which
+pauses and resumes afterwards.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, time, timedelta
 
 from lxml import etree
 
-from .models import CANVAS, Orientation
+from .models import CANVAS, EVERY_DAY, Orientation
 
 SMIL_NS = "http://www.w3.org/ns/SMIL"
 REGIONS = ("main", "emergency")
@@ -32,17 +34,44 @@ def _offset(manifest) -> str:
     return f"{raw[:3]}:{raw[3:]}"
 
 
+def _weekly(day: date, clock: str, offset: str) -> str:
+    return f"wallclock(R/{day.isoformat()}T{clock}{offset}/P7D)"
+
+
 def daypart_window(item: dict, offset: str) -> tuple[str, str] | None:
+    """Return the ``begin`` and ``end`` values of ``item``'s daypart, or None.
+
+    An every-day band stays one daily repeat, as players have always read it. A
+    band on some weekdays is one weekly repeat per chosen day, in the same order in
+    ``begin`` and ``end``; a band that crosses midnight ends on the next day.
+
+    Relied on: SMIL 3.0 Timing lets ``begin`` and ``end`` hold a list of values
+    separated by ";" (begin-value-list, end-value-list); every value adds instance
+    times, and an interval ends at the first end instance after its begin, so each
+    weekly window closes at its own end. ``R/<start>/<period>`` inside
+    ``wallclock()`` is not W3C syntax but the ISO 8601 repeating interval that
+    signage players (A-SMIL, signageOS, garlic-player) read for dayparts; ``P7D``
+    is the same form as the ``P1D`` they already take.
+    """
     part = item.get("daypart")
     if not part:
         return None
-    anchor = item.get("anchor") or "2026-01-01"
-    end_anchor = anchor
-    if time.fromisoformat(part["end"]) <= time.fromisoformat(part["start"]):
-        end_anchor = (date.fromisoformat(anchor) + timedelta(days=1)).isoformat()
-    return _daily(anchor, part["start"], offset), _daily(
-        end_anchor, part["end"], offset
+    anchor = date.fromisoformat(item.get("anchor") or "2026-01-01")
+    crosses = time.fromisoformat(part["end"]) <= time.fromisoformat(part["start"])
+    overnight = timedelta(days=1 if crosses else 0)
+    weekdays = sorted(set(part.get("weekdays", EVERY_DAY)))
+    if weekdays == EVERY_DAY:
+        return _daily(anchor.isoformat(), part["start"], offset), _daily(
+            (anchor + overnight).isoformat(), part["end"], offset
+        )
+    # The first date on or after the anchor that falls on each chosen weekday.
+    days = sorted(
+        anchor + timedelta(days=(weekday - anchor.isoweekday()) % 7)
+        for weekday in weekdays
     )
+    begin = ";".join(_weekly(day, part["start"], offset) for day in days)
+    end = ";".join(_weekly(day + overnight, part["end"], offset) for day in days)
+    return begin, end
 
 
 def _media_element(parent, item, orientation, base_url, region, offset):

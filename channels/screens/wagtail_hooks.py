@@ -1,10 +1,13 @@
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
+from .forms import DaypartForm
 from .models import Daypart, PlaylistEntry, ScreenGroup
 
 
@@ -20,8 +23,25 @@ class DaypartViewSet(SnippetViewSet):
     model = Daypart
     icon = "time"
     menu_label = "时段"
-    list_display = ["name", "group", "start_time", "end_time"]
+    list_display = [
+        "name",
+        "group",
+        "start_time",
+        "end_time",
+        Column("weekdays_label", label="星期"),
+    ]
     list_filter = ["group"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("group"),
+            FieldPanel("name"),
+            FieldPanel("start_time"),
+            FieldPanel("end_time"),
+            FieldPanel("preset"),
+            FieldPanel("weekdays"),
+        ],
+        base_form_class=DaypartForm,
+    )
 
 
 class PlaylistEntryViewSet(SnippetViewSet):

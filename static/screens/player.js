@@ -64,12 +64,32 @@
     return "/screens/media/" + mediaRef(item).name;
   }
 
-  /* Local wall-clock time in the playlist's time zone, as "HH:MM:SS". */
+  /* Local wall-clock time in the playlist's time zone: "HH:MM:SS" and the ISO
+   * weekday (Monday=1 … Sunday=7). */
   function clockAt(now, offset) {
     const sign = offset[0] === "-" ? -1 : 1;
     const minutes = sign * (parseInt(offset.slice(1, 3), 10) * 60 + parseInt(offset.slice(3, 5), 10));
     const shifted = new Date(now.getTime() + minutes * 60000);
-    return shifted.toISOString().slice(11, 19);
+    return { time: shifted.toISOString().slice(11, 19), weekday: shifted.getUTCDay() || 7 };
+  }
+
+  /* Whether a daypart is on at a local clock. A band that crosses midnight
+   * belongs to the day it starts on, so after midnight it asks about the day
+   * before. A manifest without weekdays (older versions) means every day. */
+  function inDaypart(part, clock) {
+    const start = part.start;
+    const end = part.end;
+    let day = clock.weekday;
+    if (start < end) {
+      if (clock.time < start || clock.time >= end) {
+        return false;
+      }
+    } else if (clock.time < end) {
+      day = day === 1 ? 7 : day - 1;
+    } else if (clock.time < start) {
+      return false;
+    }
+    return !part.weekdays || part.weekdays.indexOf(day) !== -1;
   }
 
   function isOn(item, now) {
@@ -80,10 +100,7 @@
       return false;
     }
     if (item.daypart) {
-      const clock = clockAt(now, state.manifest.timezone || "+0800");
-      const start = item.daypart.start;
-      const end = item.daypart.end;
-      return start < end ? clock >= start && clock < end : clock >= start || clock < end;
+      return inDaypart(item.daypart, clockAt(now, state.manifest.timezone || "+0800"));
     }
     return true;
   }

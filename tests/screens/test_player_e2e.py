@@ -143,3 +143,57 @@ def test_player_loops_reports_and_keeps_playing_offline(
 
 def _ad_ids(group):
     return [entry.object_id for entry in group.entries.all()]
+
+
+# Monday 2 March 2026 and the days after it, at the screens' +08:00.
+CLOCKS = {
+    "Monday 08:00": "2026-03-02T08:00:00+08:00",
+    "Tuesday 08:00": "2026-03-03T08:00:00+08:00",
+    "Saturday 01:00": "2026-03-07T01:00:00+08:00",
+    "Friday 01:00": "2026-03-06T01:00:00+08:00",
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_player_plays_weekday_dayparts_only_on_their_days(
+    server, browser, make_group, make_device, make_ad, book
+):
+    """The clock is Playwright's fixed time: ``Date`` says so, timers still run."""
+    from channels.screens.models import Daypart
+
+    group = make_group(
+        slug="square", heartbeat_seconds=1, poll_seconds=1, loop_min_seconds=0
+    )
+    monday = Daypart.objects.create(
+        group=group,
+        name="周一早高峰",
+        start_time="07:00",
+        end_time="09:30",
+        weekdays=[1],
+    )
+    friday_night = Daypart.objects.create(
+        group=group, name="周五夜", start_time="22:00", end_time="02:00", weekdays=[5]
+    )
+    keys = {}
+    for title, daypart in (("常规", None), ("周一", monday), ("周五夜", friday_night)):
+        entry = book(group, make_ad(title=title, duration=1), daypart=daypart)
+        keys[title] = entry.item_key
+    device = make_device(group)
+    page = browser.new_page(viewport={"width": 480, "height": 270})
+    page.clock.set_fixed_time(CLOCKS["Monday 08:00"])
+    page.goto(f"{server.url}/screens/player/?device={device.token}")
+
+    played = {}
+    for clock in CLOCKS:
+        page.clock.set_fixed_time(CLOCKS[clock])
+        # The item on screen when the clock moved was picked at the old time.
+        start = page.evaluate("window.pufaPlayer ? window.pufaPlayer.plays : 0") + 1
+        wait_for(page, f"window.pufaPlayer && window.pufaPlayer.plays >= {start + 4}")
+        played[clock] = set(page.evaluate(f"window.pufaPlayer.played.slice({start})"))
+
+    assert played["Monday 08:00"] == {keys["常规"], keys["周一"]}
+    assert played["Tuesday 08:00"] == {keys["常规"]}
+    # Friday 22:00–02:00 belongs to Friday: on air early Saturday, not early Friday.
+    assert played["Saturday 01:00"] == {keys["常规"], keys["周五夜"]}
+    assert played["Friday 01:00"] == {keys["常规"]}

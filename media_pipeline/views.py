@@ -136,10 +136,20 @@ def upload_detail(request, upload_id):
         offset = int(request.headers.get("Upload-Offset", ""))
     except ValueError:
         return _error("缺少 Upload-Offset。")
-    if len(request.body) > uploads.chunk_size():
+    # Read the stream, not request.body: a chunk is larger than Django's
+    # in-memory body limit (DATA_UPLOAD_MAX_MEMORY_SIZE) by design.
+    limit = uploads.chunk_size()
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return _error("Content-Length 无效。")
+    if declared > limit:
+        return _error("分片过大。", status=413)
+    chunk = request.read(limit + 1)
+    if len(chunk) > limit:
         return _error("分片过大。", status=413)
     try:
-        new_offset = uploads.write_chunk(upload.pk, offset, request.body)
+        new_offset = uploads.write_chunk(upload.pk, offset, chunk)
     except uploads.UploadError as exc:
         response = _error(str(exc), exc.status, offset=exc.offset)
         if exc.offset is not None:

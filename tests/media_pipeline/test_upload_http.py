@@ -70,6 +70,24 @@ def test_chunked_upload_resumes_from_the_server_offset(uploader, clips, settings
     assert not Upload.objects.exists()
 
 
+def test_a_chunk_of_the_default_size_is_accepted(uploader, settings):
+    # The widget sends chunks of PUFA_MEDIA_UPLOAD_CHUNK_BYTES (8 MiB), far
+    # above Django's 2.5 MB limit for request bodies held in memory.
+    size = settings.PUFA_MEDIA_UPLOAD_CHUNK_BYTES
+    assert size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    client = _client(uploader)
+    created = _create(client, size + 10).json()
+    assert created["chunk_size"] == size
+
+    response = _put(client, created["url"], 0, b"\0" * size)
+
+    assert response.status_code == 204 and response["Upload-Offset"] == str(size)
+    assert Upload.objects.get().offset == size
+    too_big = _put(client, created["url"], size, b"\0" * (size + 1))
+    assert too_big.status_code == 413 and "分片过大" in too_big.json()["error"]
+    assert Upload.objects.get().offset == size
+
+
 def test_upload_over_the_size_cap_is_refused_before_any_byte(uploader, settings):
     settings.PUFA_MAX_UPLOAD_BYTES = 1000
 

@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.conf import settings
 
@@ -26,6 +27,10 @@ TRUE_PEAK = -1.5
 LOUDNESS_RANGE = 11
 HLS_SEGMENT_SECONDS = 4
 POSTER_CANDIDATES = 3
+# The thumbnail filter holds a whole batch of frames in memory to pick one, so
+# the poster branch is decimated and scaled first: at most this many frames of
+# the top rung's size are held, whatever the clip's length and resolution.
+POSTER_BATCH_FRAMES = 100
 SCREEN_CANVASES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
 
@@ -112,6 +117,19 @@ def _finite(value) -> bool:
     return number not in (float("inf"), float("-inf")) and number == number
 
 
+def poster_sampling(duration: float, frame_rate: int) -> tuple[str, int]:
+    """Return the poster branch's sampling rate and thumbnail batch size.
+
+    Each of the POSTER_CANDIDATES batches covers a third of the clip and holds
+    at most POSTER_BATCH_FRAMES frames.
+    """
+    budget = Fraction(POSTER_BATCH_FRAMES * POSTER_CANDIDATES)
+    seconds = Fraction(max(duration, 1.0)).limit_denominator(1000)
+    rate = min(Fraction(frame_rate), budget / seconds)
+    frames = max(1, min(POSTER_BATCH_FRAMES, int(seconds * rate / POSTER_CANDIDATES)))
+    return f"{rate.numerator}/{rate.denominator}", frames
+
+
 def transcode_args(
     source: str,
     rungs: list[Rung],
@@ -130,11 +148,11 @@ def transcode_args(
             f"[v{i}]scale={rung.width}:{rung.height}:flags=bicubic,"
             f"setsar=1,format=yuv420p[o{i}]"
         )
-    frames = max(1, int(duration * frame_rate / POSTER_CANDIDATES))
+    sample_rate, frames = poster_sampling(duration, frame_rate)
     top = rungs[-1]
     graph.append(
-        f"[vp]thumbnail=n={frames},scale={top.width}:{top.height},"
-        "setsar=1,format=yuvj420p[poster]"
+        f"[vp]fps={sample_rate},scale={top.width}:{top.height},"
+        f"thumbnail=n={frames},setsar=1,format=yuvj420p[poster]"
     )
     if has_audio:
         audio_branches = "".join(f"[a{i}]" for i in range(count))

@@ -396,7 +396,11 @@ def handle_probe(job: MediaJob, workdir: Path, heartbeat: Heartbeat) -> None:
     if not video.original:
         raise PermanentError("原始文件不存在。")
     source = _source_path(video, workdir)
-    result = probe.probe(source)
+    heartbeat.check()
+    try:
+        result = probe.probe(source, on_progress=heartbeat.stage(0.0, 0.95))
+    except probe.Abandoned:
+        raise LeaseLost() from None
     digest = probe.sha256_of(source)
     heartbeat.check()
     width, height = result.display_size

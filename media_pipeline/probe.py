@@ -101,8 +101,13 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def probe(path: str) -> ProbeResult:
-    """Open, check and fully decode ``path``; raise :class:`Rejected` if unfit."""
+def probe(path: str, on_progress=None) -> ProbeResult:
+    """Open, check and fully decode ``path``; raise :class:`Rejected` if unfit.
+
+    ``on_progress`` is called with the decoded fraction of the declared
+    duration while the decode runs; a False answer stops the probe with
+    :class:`Abandoned`.
+    """
     with open(path, "rb") as handle:
         sniff(handle.read(4096))
     try:
@@ -117,10 +122,14 @@ def probe(path: str) -> ProbeResult:
         logger.info("probe could not open file error=%s", exc.__class__.__name__)
         raise Rejected("无法识别该文件：格式不受支持，或文件已损坏、不完整。") from None
     with container:
-        return _inspect(container)
+        return _inspect(container, on_progress or (lambda fraction: True))
 
 
-def _inspect(container) -> ProbeResult:
+class Abandoned(Exception):
+    """The caller asked the probe to stop (its job is no longer its own)."""
+
+
+def _inspect(container, on_progress) -> ProbeResult:
     if not container.streams.video:
         raise Rejected("文件中没有视频画面。")
     stream = container.streams.video[0]
@@ -133,8 +142,10 @@ def _inspect(container) -> ProbeResult:
     if audio is not None and audio.codec_context.name not in AUDIO_CODECS:
         raise Rejected(f"不支持的音频编码：{audio.codec_context.name}。")
     declared = _declared_duration(container, stream)
+    if declared > settings.PUFA_MEDIA_MAX_SECONDS + 1:
+        _check_duration(declared, 0.0)  # Too long already by its own account.
 
-    decoded = _decode_all(container, stream)
+    decoded = _decode_all(container, stream, declared, on_progress)
     duration = decoded["duration"] or declared
     _check_duration(duration, declared)
     if decoded["errors"]:
@@ -193,10 +204,15 @@ def _check_duration(duration, declared):
         raise Rejected(f"视频太长（{duration:.0f} 秒），最长 {limit:.0f} 秒。")
 
 
-def _decode_all(container, stream) -> dict:
-    """Decode every video frame; measure real duration, rotation and VFR."""
+def _decode_all(container, stream, declared: float, on_progress) -> dict:
+    """Decode every video frame; measure real duration, rotation and VFR.
+
+    Decoding stops as soon as the frames run past the longest allowed video,
+    whatever the file declares.
+    """
     stream.thread_type = "AUTO"
     times, rotation, errors = [], 0, 0
+    longest = settings.PUFA_MEDIA_MAX_SECONDS + 1
     try:
         for packet in container.demux(stream):
             if packet.is_corrupt:
@@ -211,6 +227,10 @@ def _decode_all(container, stream) -> dict:
                     rotation = int(getattr(frame, "rotation", 0) or 0) % 360
                 if frame.time is not None:
                     times.append(frame.time)
+            if times and times[-1] - times[0] > longest:
+                break
+            if times and declared and not on_progress(min(times[-1] / declared, 1.0)):
+                raise Abandoned()
     except av.error.FFmpegError:
         raise Rejected("文件已损坏：解码失败。") from None
     if not times:

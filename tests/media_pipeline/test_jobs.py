@@ -291,3 +291,80 @@ def test_healthz_reports_the_media_queue(ingest, clips, client):
     body = client.get("/healthz").json()
     media = body["checks"]["media_jobs"]
     assert media["ok"] is False and media["oldest_queued_seconds"] >= 3600
+
+
+@pytest.mark.django_db
+def test_probe_renews_its_lease_while_it_decodes(uploader, long_clip, monkeypatch):
+    from media_pipeline import probe
+
+    video = ingest_file(str(long_clip), uploader)
+    job = MediaJob.objects.get(video=video, kind=JobKind.PROBE)
+    monkeypatch.setattr(jobs, "HEARTBEAT_EVERY", 0)
+    real_probe = probe.probe
+    leases = []
+
+    def watched_probe(path, on_progress=None):
+        def report(fraction):
+            kept = on_progress(fraction)
+            leases.append(MediaJob.objects.get(pk=job.pk).lease_expires_at)
+            return kept
+
+        return real_probe(path, on_progress=report)
+
+    monkeypatch.setattr(probe, "probe", watched_probe)
+    assert jobs.run_job(job.pk).state == JobState.SUCCEEDED
+
+    # The lease moved on during the decode, not only once it ended.
+    assert len(set(leases)) > 2 and leases == sorted(leases)
+
+
+@pytest.mark.django_db
+def test_probe_whose_job_was_taken_over_stops_and_writes_nothing(
+    uploader, long_clip, monkeypatch
+):
+    from media_pipeline import probe
+
+    video = ingest_file(str(long_clip), uploader)
+    job = MediaJob.objects.get(video=video, kind=JobKind.PROBE)
+    monkeypatch.setattr(jobs, "HEARTBEAT_EVERY", 0)
+    real_probe = probe.probe
+    fractions = []
+
+    def reaped_mid_decode(path, on_progress=None):
+        def report(fraction):
+            fractions.append(fraction)
+            if len(fractions) == 3:
+                # The reaper gave the job to another worker meanwhile.
+                MediaJob.objects.filter(pk=job.pk).update(worker="another-worker")
+            return on_progress(fraction)
+
+        return real_probe(path, on_progress=report)
+
+    monkeypatch.setattr(probe, "probe", reaped_mid_decode)
+    jobs.run_job(job.pk)
+
+    assert len(fractions) == 3 and fractions[-1] < 0.5
+    video.refresh_from_db()
+    assert video.sha256 == "" and video.duration_seconds in (None, 0)
+    assert not MediaJob.objects.filter(video=video, kind=JobKind.TRANSCODE).exists()
+    assert MediaJob.objects.get(pk=job.pk).worker == "another-worker"
+
+
+@pytest.mark.django_db
+def test_a_video_declaring_too_long_a_duration_is_refused_before_decoding(
+    ingest, long_clip, settings, monkeypatch
+):
+    from media_pipeline import probe
+
+    settings.PUFA_MEDIA_MAX_SECONDS = 5
+    decoded = []
+    real_decode = probe._decode_all
+    monkeypatch.setattr(
+        probe, "_decode_all", lambda *a: decoded.append(1) or real_decode(*a)
+    )
+
+    from media_pipeline.refusals import refusal_for
+
+    refused_id = ingest(long_clip, kinds={JobKind.PROBE})
+
+    assert "视频太长" in refusal_for(refused_id).reason and decoded == []

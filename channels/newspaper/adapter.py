@@ -10,11 +10,13 @@ Destination config (``Destination.config``):
 Credentials: ``username``/``password`` (FTP) or ``access_key``/``secret_key``/
 ``endpoint_url``/``region`` (S3).
 
-A publish is version 1 of the item's ``guid``; a correction and a retraction
-are the next version, found from the previous receipt, so the paper's system
-replaces or kills the story it already holds. File names are derived from the
-guid and version, so a retried delivery overwrites its own files and never
-duplicates a story.
+Every package is the next version of the item's ``guid``: one more than the
+highest version in the receipt of any earlier delivery of the item to this
+destination, whatever became of that row (a retraction turns the rows it
+removed ``revoked``, and a publish after it must not start again at 1). So a
+correction replaces, a retraction kills and a later publish revives the story
+the paper's system holds. File names are derived from the guid and version, so
+a retried delivery overwrites its own files and never an earlier version's.
 """
 
 from __future__ import annotations
@@ -86,8 +88,12 @@ class NewspaperAdapter(Adapter):
         )
 
     def _next_version(self, delivery) -> int:
-        receipt = delivery.previous_receipt() or {}
-        return int(receipt.get("version") or 0) + 1
+        receipts = delivery.item_rows().filter(sequence__lt=delivery.sequence)
+        versions = [
+            int((receipt or {}).get("version") or 0)
+            for receipt in receipts.values_list("receipt", flat=True)
+        ]
+        return max(versions, default=0) + 1
 
     def _deliver(self, delivery, action) -> DeliveryResult:
         version = self._next_version(delivery)

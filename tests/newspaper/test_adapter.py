@@ -27,10 +27,12 @@ def test_publish_correct_retract_write_successive_versions(
     first = adapter.publish(StandInDelivery(destination, "publish", article))
     article.correction_note = "更正了发布日期。"
     second = adapter.update(
-        StandInDelivery(destination, "update", article, first.receipt)
+        StandInDelivery(destination, "update", article, [first.receipt])
     )
     third = adapter.retract(
-        StandInDelivery(destination, "retract", article, second.receipt)
+        StandInDelivery(
+            destination, "retract", article, [first.receipt, second.receipt]
+        )
     )
 
     assert (first.state, second.state, third.state) == (

@@ -1,43 +1,14 @@
 """NewsML-G2 2.35 print packages validate against the IPTC schemas."""
 
 import io
-from pathlib import Path
 
 import pytest
-import xmlschema
-from lxml import etree
 from PIL import Image
 
 from channels.newspaper.newsml import NAR, NITF, build_package, validate_news_item
 from channels.newspaper.printfields import count_words
 
-from .conftest import jpeg_bytes
-
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "iptc"
-if not SPECS.is_dir():
-    SPECS = Path(__file__).resolve().parents[2] / "channels" / "newspaper" / "schemas"
-
-
-@pytest.fixture(scope="module")
-def newsml_schema():
-    # xmlschema is an independent implementation from the lxml check the adapter
-    # runs; xml.xsd is loaded from the same local folder, never the network.
-    return xmlschema.XMLSchema(str(SPECS / "NewsML-G2_2.35-spec-All-Power.xsd"))
-
-
-@pytest.fixture(scope="module")
-def nitf_schema():
-    return xmlschema.XMLSchema(str(SPECS / "nitf-3-6.xsd"))
-
-
-def assert_valid(xml, newsml_schema, nitf_schema):
-    document = etree.fromstring(xml)
-    newsml_schema.validate(document)
-    bodies = list(document.iter(f"{{{NITF}}}nitf"))
-    assert len(bodies) == 1
-    nitf_schema.validate(bodies[0])
-    assert validate_news_item(xml) == []
-    return document
+from .conftest import assert_valid, jpeg_bytes
 
 
 def text_of(document, path):

@@ -15,6 +15,12 @@ How a row moves:
   retry with exponential backoff and jitter, permanent ones fail at once, and
   repeated failures open the destination's circuit breaker, which half-opens
   by itself after a cool-down.
+- A half-open destination lets one row through as a probe. Every way the
+  probe ends settles the breaker: any answer from the channel closes it, a
+  transient failure opens it for another cool-down, and a probe that never
+  reached the channel (cancelled, lost its claim, reaped) hands the turn to
+  the next row. A half-open destination with nothing in flight past its
+  cool-down is probed again, so no ending leaves it half-open for good.
 - Rows of one item to one destination run in ``sequence`` order, so a
   retraction never overtakes its own publish; retractions go first otherwise.
 """
@@ -342,6 +348,10 @@ def _due_queryset(now):
         sequence__lt=OuterRef("sequence"),
         state__in=BLOCKING_STATES,
     )
+    # A half-open destination waits while its probe is in flight.
+    probing = Delivery.objects.filter(
+        destination_id=OuterRef("destination_id"), state=DeliveryState.SENDING
+    )
     return (
         Delivery.objects.filter(
             state=DeliveryState.PENDING,
@@ -352,10 +362,13 @@ def _due_queryset(now):
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
         .exclude(destination__paused_until__gt=now)
-        .exclude(destination__breaker_state=BreakerState.HALF_OPEN)
         .exclude(
             destination__breaker_state=BreakerState.OPEN,
             destination__breaker_retry_at__gt=now,
+        )
+        .exclude(
+            Q(destination__breaker_state=BreakerState.HALF_OPEN)
+            & (Q(destination__breaker_retry_at__gt=now) | Exists(probing))
         )
         .exclude(Exists(blocking))
         .order_by("-priority", "scheduled_for", "position", "id")
@@ -382,11 +395,10 @@ def claim(owner=None, limit=10, now=None):
         )
         probing = set()
         for pk, destination_id, breaker in candidates:
-            if breaker == BreakerState.OPEN:
-                if destination_id in probing or not _half_open(destination_id, now):
-                    continue
-                probing.add(destination_id)
-            elif destination_id in probing:
+            is_probe = breaker != BreakerState.CLOSED
+            if destination_id in probing:
+                continue
+            if is_probe and not _half_open(destination_id, now):
                 continue
             updated = Delivery.objects.filter(
                 pk=pk, state=DeliveryState.PENDING
@@ -401,6 +413,11 @@ def claim(owner=None, limit=10, now=None):
             )
             if updated:
                 claimed.append(pk)
+                if is_probe:
+                    probing.add(destination_id)
+            elif is_probe:
+                # Another worker or a person took the row: no probe is out.
+                release_probe(destination_id, now)
     rows = list(
         Delivery.objects.filter(pk__in=claimed)
         .select_related("destination", "content_type", "revision")
@@ -417,14 +434,30 @@ def claim(owner=None, limit=10, now=None):
     return rows
 
 
+def breaker_cooldown() -> timedelta:
+    return timedelta(seconds=float(setting("PUFA_BREAKER_COOLDOWN_SECONDS", 30)))
+
+
 def _half_open(destination_id, now):
-    return bool(
+    """Let one probe through an open breaker whose cool-down has passed.
+
+    ``breaker_retry_at`` moves on by a cool-down: a half-open breaker whose
+    probe ended without settling it is probed again after that.
+    """
+    updated = (
         Destination.objects.filter(
             pk=destination_id,
-            breaker_state=BreakerState.OPEN,
-            breaker_retry_at__lte=now,
-        ).update(breaker_state=BreakerState.HALF_OPEN)
+            breaker_state__in=[BreakerState.OPEN, BreakerState.HALF_OPEN],
+        )
+        .filter(Q(breaker_retry_at__lte=now) | Q(breaker_retry_at__isnull=True))
+        .update(
+            breaker_state=BreakerState.HALF_OPEN,
+            breaker_retry_at=now + breaker_cooldown(),
+        )
     )
+    if updated:
+        logger.info("breaker half-open destination=%s", destination_id)
+    return bool(updated)
 
 
 def reap_expired_leases(now=None) -> int:
@@ -455,17 +488,21 @@ def reap_expired_leases(now=None) -> int:
             next_attempt_at=now,
         ):
             reaped += 1
-            _release_probe(row.destination_id)
+            release_probe(row.destination_id)
     if reaped:
         logger.info("leases reaped count=%s", reaped)
     return reaped
 
 
-def _release_probe(destination_id):
-    # A half-open probe that died leaves the breaker open for the next probe.
+def release_probe(destination_id, now=None):
+    """Hand a half-open breaker's probe turn to the next row at once.
+
+    For a probe that ended without reaching the channel (its worker died, it
+    was cancelled, it lost its claim): it proved nothing either way.
+    """
     Destination.objects.filter(
         pk=destination_id, breaker_state=BreakerState.HALF_OPEN
-    ).update(breaker_state=BreakerState.OPEN, breaker_retry_at=timezone.now())
+    ).update(breaker_state=BreakerState.OPEN, breaker_retry_at=now or timezone.now())
 
 
 # --------------------------------------------------------------- running
@@ -548,9 +585,13 @@ def _superseded_by_retraction(delivery) -> bool:
 def process(delivery, owner) -> str:
     """Run the adapter for one claimed row and record the outcome."""
     if _superseded_by_retraction(delivery):
-        return _finish(
+        state = _finish(
             delivery, owner, DeliveryState.CANCELLED, "稿件已撤稿，本次发布不再发送"
         )
+        release_probe(delivery.destination_id)
+        return state
+    # The breaker guards against a channel that is down: any answer other
+    # than a transient failure shows that it is up.
     with Heartbeat(delivery, owner):
         try:
             result = call_adapter(delivery)
@@ -562,10 +603,12 @@ def process(delivery, owner) -> str:
                 delivery, owner, DeliveryState.REJECTED, error.message, error.detail
             )
         except UncertainError as error:
+            _breaker_success(delivery.destination_id)
             return _finish(
                 delivery, owner, DeliveryState.UNCERTAIN, error.message, error.detail
             )
         except PermanentError as error:
+            _breaker_success(delivery.destination_id)
             return _finish(
                 delivery, owner, DeliveryState.FAILED, error.message, error.detail
             )
@@ -704,7 +747,6 @@ def _retry_later(delivery, owner, error):
 
 def _breaker_failure(destination_id):
     threshold = int(setting("PUFA_BREAKER_THRESHOLD", 5))
-    cooldown = float(setting("PUFA_BREAKER_COOLDOWN_SECONDS", 30))
     now = timezone.now()
     Destination.objects.filter(pk=destination_id).update(
         breaker_failures=F("breaker_failures") + 1
@@ -717,7 +759,7 @@ def _breaker_failure(destination_id):
         Destination.objects.filter(pk=destination_id).update(
             breaker_state=BreakerState.OPEN,
             breaker_opened_at=now,
-            breaker_retry_at=now + timedelta(seconds=cooldown),
+            breaker_retry_at=now + breaker_cooldown(),
         )
         if destination.breaker_state != BreakerState.OPEN:
             logger.info(

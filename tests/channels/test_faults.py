@@ -245,3 +245,186 @@ def test_breaker_opens_on_repeated_failures_and_recovers_by_itself(
     outbox.run_once()
     for article in articles:
         assert Delivery.objects.for_item(article).get().state == "delivered"
+
+
+# A half-open breaker lets one probe through; every way the probe ends must
+# settle the breaker, or the destination would wait for ever.
+
+
+def open_breaker(destination, retry_in=-1):
+    Destination.objects.filter(pk=destination.pk).update(
+        breaker_state="open",
+        breaker_failures=5,
+        breaker_opened_at=timezone.now() - timedelta(minutes=5),
+        breaker_retry_at=timezone.now() + timedelta(seconds=retry_in),
+    )
+
+
+def breaker(destination):
+    return Destination.objects.get(pk=destination.pk)
+
+
+@pytest.fixture
+def breaker_settings(settings):
+    settings.PUFA_BREAKER_THRESHOLD = 2
+    settings.PUFA_BREAKER_COOLDOWN_SECONDS = 300
+    return settings
+
+
+def probe_for(destination, owner="probe"):
+    rows = outbox.claim(owner, limit=1)
+    assert len(rows) == 1
+    assert breaker(destination).breaker_state == "half_open"
+    return rows[0]
+
+
+@pytest.mark.django_db
+def test_a_probe_the_channel_refuses_closes_the_breaker(
+    breaker_settings, make_destination, make_article, receiver
+):
+    receiver.status = 422
+    destination = app_destination(make_destination, receiver.url)
+    make_article(title="甲")
+    make_article(title="乙")
+    open_breaker(destination)
+
+    probe = probe_for(destination)
+    assert outbox.process(probe, "probe") == "failed"
+
+    assert breaker(destination).breaker_state == "closed"
+    assert len(outbox.claim("next")) == 1
+
+
+@pytest.mark.django_db
+def test_a_probe_ending_uncertain_closes_the_breaker(
+    breaker_settings, monkeypatch, make_destination, make_article, receiver
+):
+    from channels.adapters import get_adapter_class
+    from channels.adapters.base import UncertainError
+
+    def unknown_outcome(adapter, delivery):
+        raise UncertainError("渠道没有答复是否已发布。")
+
+    monkeypatch.setattr(get_adapter_class("app"), "publish", unknown_outcome)
+    destination = app_destination(make_destination, receiver.url)
+    make_article(title="甲")
+    make_article(title="乙")
+    open_breaker(destination)
+
+    probe = probe_for(destination)
+    assert outbox.process(probe, "probe") == "uncertain"
+
+    assert breaker(destination).breaker_state == "closed"
+    assert len(outbox.claim("next")) == 1
+
+
+@pytest.mark.django_db
+def test_a_probe_failing_again_reopens_the_breaker_for_a_new_cooldown(
+    breaker_settings, make_destination, make_article, receiver
+):
+    receiver.fail_next = 1
+    destination = app_destination(make_destination, receiver.url)
+    make_article(title="甲")
+    make_article(title="乙")
+    open_breaker(destination)
+
+    probe = probe_for(destination)
+    assert outbox.process(probe, "probe") == "pending"
+
+    reopened = breaker(destination)
+    assert reopened.breaker_state == "open"
+    assert reopened.breaker_retry_at > timezone.now() + timedelta(seconds=290)
+    Delivery.objects.update(next_attempt_at=None)
+    assert outbox.claim("next") == []
+
+
+@pytest.mark.django_db
+def test_a_probe_cancelled_by_a_retraction_hands_the_turn_to_the_next_row(
+    breaker_settings, make_destination, make_article, receiver
+):
+    destination = app_destination(make_destination, receiver.url)
+    first = make_article(title="甲")
+    make_article(title="乙")
+    open_breaker(destination)
+    probe = probe_for(destination)
+    assert probe.object_id == str(first.pk)
+
+    retract_item(first, user=None, reason="与事实不符")
+    assert outbox.process(probe, "probe") == "cancelled"
+
+    assert breaker(destination).breaker_state == "open"
+    following = probe_for(destination, owner="next")
+    assert following.action == "retract"
+    outbox.process(following, "next")
+    assert breaker(destination).breaker_state == "closed"
+    outbox.run_once()
+    assert not Delivery.objects.filter(state__in=["pending", "sending"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_probe_that_loses_its_claim_leaves_the_breaker_open_for_the_next(
+    breaker_settings, monkeypatch, make_destination, make_article, receiver
+):
+    destination = app_destination(make_destination, receiver.url)
+    first = make_article(title="甲")
+    second = make_article(title="乙")
+    open_breaker(destination)
+    real_half_open = outbox._half_open
+
+    def cancelled_meanwhile(destination_id, now):
+        # A publisher cancels the candidate between its selection and its claim.
+        opened = real_half_open(destination_id, now)
+        Delivery.objects.for_item(first).update(state="cancelled")
+        return opened
+
+    monkeypatch.setattr(outbox, "_half_open", cancelled_meanwhile)
+    assert outbox.claim("probe", limit=1) == []
+    monkeypatch.undo()
+
+    assert breaker(destination).breaker_state == "open"
+    probe = probe_for(destination)
+    assert probe.object_id == str(second.pk)
+
+
+@pytest.mark.django_db
+def test_a_reaped_probe_hands_the_turn_to_the_next_row(
+    breaker_settings, make_destination, make_article, receiver
+):
+    destination = app_destination(make_destination, receiver.url)
+    make_article(title="甲")
+    second = make_article(title="乙")
+    open_breaker(destination)
+    probe_for(destination, owner="dead-worker")
+
+    later = timezone.now() + timedelta(minutes=2)
+    assert outbox.reap_expired_leases(now=later) == 1
+
+    assert breaker(destination).breaker_state == "open"
+    rows = outbox.claim("next", limit=1)
+    assert [r.object_id for r in rows] == [str(second.pk)]
+
+
+@pytest.mark.django_db
+def test_a_half_open_breaker_without_a_probe_in_flight_recovers_after_the_cooldown(
+    breaker_settings, make_destination, make_article, receiver
+):
+    destination = app_destination(make_destination, receiver.url)
+    make_article(title="甲")
+    make_article(title="乙")
+    in_flight = outbox.claim("slow-worker", limit=1)[0]
+    # Half-open from an ending that did not settle it, cool-down not yet over.
+    Destination.objects.filter(pk=destination.pk).update(
+        breaker_state="half_open",
+        breaker_retry_at=timezone.now() + timedelta(seconds=60),
+    )
+    assert outbox.claim("next") == []
+
+    Destination.objects.filter(pk=destination.pk).update(
+        breaker_retry_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert outbox.claim("next") == []  # a row still in flight is the probe
+    Delivery.objects.filter(pk=in_flight.pk).update(state="failed")
+
+    probe = probe_for(destination, owner="next")
+    outbox.process(probe, "next")
+    assert breaker(destination).breaker_state == "closed"

@@ -1,11 +1,17 @@
 """Pages of the editorial model: home, columns (专栏), articles, short videos."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+)
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -154,15 +160,20 @@ class ColumnPage(RestrictionsOnceMixin, Page):
         verbose_name_plural = "专栏"
 
     def current_featured(self, now=None):
-        """Return live featured pages in window: pinned first, then editor order."""
+        """Return the featured items to show now: pinned first, then editor order.
+
+        Only live, public items targeted at the web are returned, whatever a
+        row points at: a row saved before the chooser was limited to items, or
+        an item retracted or put behind a view restriction since, is skipped.
+        """
+        from .. import listing
+
         now = now or timezone.now()
-        rows = [
-            row
-            for row in self.featured_items.select_related("item")
-            if row.item.live and row.is_current(now)
-        ]
+        rows = [row for row in self.featured_items.all() if row.is_current(now)]
         rows.sort(key=lambda row: (not row.pinned, row.sort_order or 0))
-        return [row.item.specific for row in rows]
+        wanted = [row.item_id for row in rows]
+        showable = {item.pk: item for item in listing.web_items().filter(pk__in=wanted)}
+        return [showable[pk] for pk in wanted if pk in showable]
 
     def latest_children(self):
         """Return the column's live items for the web, newest first."""
@@ -172,7 +183,7 @@ class ColumnPage(RestrictionsOnceMixin, Page):
 
     def items_for_home(self, count=4):
         """Return the featured items, then the newest, up to ``count``."""
-        items = [item for item in self.current_featured() if item.to_web][:count]
+        items = self.current_featured()[:count]
         seen = {item.pk for item in items}
         for item in self.latest_children()[: count + len(seen)]:
             if len(items) >= count:
@@ -185,7 +196,7 @@ class ColumnPage(RestrictionsOnceMixin, Page):
         from .. import listing
 
         context = super().get_context(request, *args, **kwargs)
-        featured = [item for item in self.current_featured() if item.to_web]
+        featured = self.current_featured()
         context["featured"] = featured
         context["items"] = listing.paginate(
             request, self.latest_children().exclude(pk__in=[p.pk for p in featured])
@@ -195,6 +206,10 @@ class ColumnPage(RestrictionsOnceMixin, Page):
     def search_text(self):
         """Return the segmented text the search index keeps for this column."""
         return cjk.index_text(self.title, self.intro, cjk.plain_text(self.editor_note))
+
+
+# The page types a column may feature: the item pages the site renders as cards.
+FEATURABLE_PAGE_TYPES = ["cms.ArticlePage", "cms.VideoPage"]
 
 
 class ColumnFeaturedItem(Orderable):
@@ -212,11 +227,19 @@ class ColumnFeaturedItem(Orderable):
     feature_until = models.DateTimeField("推荐结束", null=True, blank=True)
 
     panels = [
-        FieldPanel("item", heading="稿件"),
+        PageChooserPanel("item", page_type=FEATURABLE_PAGE_TYPES, heading="稿件"),
         FieldPanel("pinned"),
         FieldPanel("feature_from"),
         FieldPanel("feature_until"),
     ]
+
+    def clean(self):
+        super().clean()
+        if self.item_id is None:
+            return
+        model = self.item.specific_class
+        if model is None or model._meta.label not in FEATURABLE_PAGE_TYPES:
+            raise ValidationError({"item": "只能推荐图文稿件或短视频稿件。"})
 
     def is_current(self, now):
         if self.feature_from and now < self.feature_from:

@@ -8,6 +8,8 @@ urlpatterns = [
     path("creators/", views.creator_list, name="creators"),
     path("creators/<int:pk>/", views.creator_detail, name="creator"),
     path("creators/<int:pk>/scan", views.creator_scan, name="creator_scan"),
+    path("renewals/<int:pk>/", views.renewal_decision, name="renewal"),
+    path("renewals/<int:pk>/scan", views.renewal_scan, name="renewal_scan"),
     path("retractions/", views.retraction_list, name="retractions"),
     path(
         "retract/<str:app_label>/<str:model_name>/<str:pk>/",

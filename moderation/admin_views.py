@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,6 +25,7 @@ from .audit import verify_chain
 from .checks import RICH_FIELDS, TEXT_FIELDS
 from .forms import (
     DecisionForm,
+    RenewalDecisionForm,
     RetractionDecisionForm,
     RetractionForm,
     ReviewActionForm,
@@ -34,7 +36,9 @@ from .models import (
     CheckReport,
     CreatorProfile,
     CreatorStatus,
+    CredentialRenewal,
     InboxMessage,
+    RenewalStatus,
     RetractionRequest,
     RetractionStatus,
     ReviewSignature,
@@ -187,6 +191,12 @@ def content_diff(old_content, new_content):
     return rows
 
 
+def _outcome(task, action):
+    if action != "approve":
+        return "已退回"
+    return "已签发" if task.step == ReviewStep.FINAL else "已通过"
+
+
 def review(request, task_state_id):
     _require(is_reviewer, request)
     state = get_object_or_404(
@@ -210,10 +220,9 @@ def review(request, task_state_id):
             except PermissionDenied as error:
                 messages.error(request, str(error) or "您不能审核此稿件。")
             else:
-                done = (
-                    "已通过" if form.cleaned_data["action"] == "approve" else "已退回"
+                messages.success(
+                    request, f"“{item}”{_outcome(task, form.cleaned_data['action'])}。"
                 )
-                messages.success(request, f"“{item}”{done}。")
                 return redirect("moderation_admin:queue")
     live_revision = getattr(item, "live_revision", None)
     report = (
@@ -250,12 +259,22 @@ def creator_list(request):
     _require(is_reviewer, request)
     status = request.GET.get("status", CreatorStatus.PENDING)
     profiles = CreatorProfile.objects.select_related("user")
-    if status:
+    pending_renewal = Q(renewals__status=RenewalStatus.PENDING)
+    if status == "renewal":
+        profiles = profiles.filter(pending_renewal).distinct()
+    elif status:
         profiles = profiles.filter(status=status)
     return render(
         request,
         "moderation/admin/creators.html",
-        {"profiles": profiles, "status": status, "statuses": CreatorStatus.choices},
+        {
+            "profiles": profiles,
+            "status": status,
+            "statuses": CreatorStatus.choices,
+            "renewal_count": CreatorProfile.objects.filter(pending_renewal)
+            .distinct()
+            .count(),
+        },
     )
 
 
@@ -278,22 +297,65 @@ def creator_detail(request, pk):
             messages.error(request, str(error))
         else:
             return redirect("moderation_admin:creators")
+    renewal = profile.renewals.filter(status=RenewalStatus.PENDING).first()
     return render(
-        request, "moderation/admin/creator.html", {"profile": profile, "form": form}
+        request,
+        "moderation/admin/creator.html",
+        {"profile": profile, "form": form, "renewal": renewal},
     )
+
+
+def renewal_decision(request, pk):
+    _require(is_reviewer, request)
+    renewal = get_object_or_404(
+        CredentialRenewal.objects.select_related("profile__user"), pk=pk
+    )
+    form = RenewalDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        name = renewal.profile.real_name
+        try:
+            if data["decision"] == "approve":
+                creators.approve_renewal(renewal, request.user, data["reason"])
+                messages.success(request, f"已批准“{name}”的资质更新。")
+            else:
+                creators.reject_renewal(renewal, request.user, data["reason"])
+                messages.success(request, f"已驳回“{name}”的资质更新。")
+        except ValueError as error:
+            messages.error(request, str(error))
+    elif request.method == "POST":
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+    return redirect("moderation_admin:creator", renewal.profile_id)
+
+
+def _private_file(name):
+    storage = storages["private"]
+    if not name or not storage.exists(name):
+        raise Http404
+    response = FileResponse(storage.open(name, "rb"))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def renewal_scan(request, pk):
+    _require(is_reviewer, request)
+    renewal = get_object_or_404(CredentialRenewal, pk=pk)
+    response = _private_file(renewal.credential_scan)
+    creators.record(
+        "creator.scan_viewed",
+        actor=request.user,
+        obj=renewal.profile,
+        data={"renewal": renewal.pk},
+    )
+    return response
 
 
 def creator_scan(request, pk):
     _require(is_reviewer, request)
     profile = get_object_or_404(CreatorProfile, pk=pk)
-    if not profile.credential_scan:
-        raise Http404
-    storage = storages["private"]
-    if not storage.exists(profile.credential_scan):
-        raise Http404
+    response = _private_file(profile.credential_scan)
     creators.record("creator.scan_viewed", actor=request.user, obj=profile)
-    response = FileResponse(storage.open(profile.credential_scan, "rb"))
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.html import strip_tags
 
-from .models import CheckReport, CreatorStatus, TermAction
+from .models import CheckReport, TermAction
 from .terms import current_matcher
 
 logger = logging.getLogger("pufa.moderation")
@@ -196,28 +196,15 @@ def schedule_findings(item):
 
 
 def creator_findings(task_state, item):
-    from .models import CreatorProfile
+    from .creators import standing_problems
 
     people = {
         task_state.workflow_state.requested_by_id,
         getattr(item, "owner_id", None),
     }
-    people.discard(None)
-    blocked = CreatorProfile.objects.filter(user_id__in=people).exclude(
-        status=CreatorStatus.APPROVED
-    )
     return [
-        {
-            "kind": "creator",
-            "severity": "error",
-            "field": "",
-            "message": (
-                f"创作者“{profile.real_name}”当前不能发布："
-                f"{profile.get_status_display()}{profile.suspended_reason and '，'}"
-                f"{profile.suspended_reason}"
-            ),
-        }
-        for profile in blocked
+        {"kind": "creator", "severity": "error", "field": "", "message": message}
+        for message in standing_problems(people)
     ]
 
 

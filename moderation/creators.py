@@ -193,6 +193,17 @@ def _space_group_for(profile, collection, column):
     return group
 
 
+def _grant_publishing(profile, reviewer):
+    """Give an approved creator their space and the creator role, unsaved status."""
+    collection = _collection_for(profile)
+    column = _column_for(profile, reviewer)
+    group = _space_group_for(profile, collection, column)
+    profile.user.groups.add(Group.objects.get(name=CREATOR_GROUP), group)
+    profile.collection, profile.column, profile.space_group = collection, column, group
+    profile.status = CreatorStatus.APPROVED
+    profile.suspended_reason = ""
+
+
 @transaction.atomic
 def approve(profile, reviewer, reason="", names_checked=False):
     """Approve an application; raise ValueError (Chinese message) if not allowed."""
@@ -205,16 +216,10 @@ def approve(profile, reviewer, reason="", names_checked=False):
     if profile.user_id == reviewer.pk:
         raise ValueError("不能审核自己的申请。")
 
-    collection = _collection_for(profile)
-    column = _column_for(profile, reviewer)
-    group = _space_group_for(profile, collection, column)
-    profile.user.groups.add(Group.objects.get(name=CREATOR_GROUP), group)
-    profile.collection, profile.column, profile.space_group = collection, column, group
-    profile.status = CreatorStatus.APPROVED
+    _grant_publishing(profile, reviewer)
     profile.decided_at = timezone.now()
     profile.decided_by = reviewer
     profile.decision_reason = reason
-    profile.suspended_reason = ""
     profile.save()
 
     record("creator.approve", actor=reviewer, obj=profile, data={"reason": reason})
@@ -264,7 +269,7 @@ def suspend(profile, reason, actor=None):
     tell(
         [profile.user],
         "【普法】您的发布权限已暂停",
-        f"您的创作者发布权限已暂停：{reason}。请更新资质后联系审核人员恢复。",
+        f"您的创作者发布权限已暂停：{reason}。请在创作者中心更新资质，审核通过后即恢复。",
         reverse("moderation:portal"),
     )
     logger.info("creator suspended profile=%s", profile.pk)
@@ -292,3 +297,131 @@ def check_credentials(today=None):
         profile.expiry_reminded_at = timezone.now()
         profile.save(update_fields=["expiry_reminded_at"])
         record("creator.expiry_reminder", obj=profile)
+
+
+def standing_problems(user_ids, today=None):
+    """Return why creators among ``user_ids`` may not publish today (may be empty).
+
+    A credential past its end date counts even before the scheduler has
+    suspended the creator.
+    """
+    today = today or timezone.localdate()
+    problems = []
+    for profile in CreatorProfile.objects.filter(user_id__in=set(user_ids) - {None}):
+        if profile.status != CreatorStatus.APPROVED:
+            reason = f"，{profile.suspended_reason}" if profile.suspended_reason else ""
+            problems.append(
+                f"创作者“{profile.real_name}”当前不能发布："
+                f"{profile.get_status_display()}{reason}"
+            )
+        elif profile.credential_valid_until < today:
+            problems.append(
+                f"创作者“{profile.real_name}”的资质证书已于 "
+                f"{profile.credential_valid_until} 到期，当前不能发布"
+            )
+    return problems
+
+
+# Renewal ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_renewal(profile, valid_from, valid_until, scan):
+    """File a renewed credential for a reviewer; return the pending renewal."""
+    from .models import CredentialRenewal, RenewalStatus
+
+    if profile.status not in (CreatorStatus.APPROVED, CreatorStatus.SUSPENDED):
+        raise ValueError("只有已通过或已暂停发布的创作者可以更新资质。")
+    if profile.renewals.filter(status=RenewalStatus.PENDING).exists():
+        raise ValueError("您已有一份资质更新在审核中，请等待审核结果。")
+    renewal = CredentialRenewal.objects.create(
+        profile=profile,
+        credential_valid_from=valid_from,
+        credential_valid_until=valid_until,
+        credential_scan=save_scan(scan, profile.user_id),
+    )
+    record(
+        "creator.renewal_request",
+        actor=profile.user,
+        obj=profile,
+        data={"renewal": renewal.pk, "valid_until": valid_until.isoformat()},
+    )
+    logger.info("credential renewal requested profile=%s", profile.pk)
+    return renewal
+
+
+@transaction.atomic
+def approve_renewal(renewal, reviewer, reason=""):
+    """Take a renewed credential into the profile; reinstate a suspended creator."""
+    from .models import RenewalStatus
+
+    profile = renewal.profile
+    if renewal.status != RenewalStatus.PENDING:
+        raise ValueError("该资质更新已处理。")
+    if profile.user_id == reviewer.pk:
+        raise ValueError("不能审核自己的资质更新。")
+    if renewal.credential_valid_until < timezone.localdate():
+        raise ValueError("新的资质证书已过期，不能批准。")
+
+    reinstated = profile.status == CreatorStatus.SUSPENDED
+    profile.credential_valid_from = renewal.credential_valid_from
+    profile.credential_valid_until = renewal.credential_valid_until
+    profile.credential_scan = renewal.credential_scan
+    profile.expiry_reminded_at = None
+    if reinstated:
+        _grant_publishing(profile, reviewer)
+    profile.save()
+    renewal.status = RenewalStatus.APPROVED
+    renewal.decided_at = timezone.now()
+    renewal.decided_by = reviewer
+    renewal.decision_reason = reason
+    renewal.save()
+
+    record(
+        "creator.renewal_approve",
+        actor=reviewer,
+        obj=profile,
+        data={"renewal": renewal.pk, "reinstated": reinstated, "reason": reason},
+    )
+    tell(
+        [profile.user],
+        "【普法】您的资质更新已通过",
+        f"资质有效期已更新至 {profile.credential_valid_until}。"
+        + ("发布权限已恢复。" if reinstated else "")
+        + reason,
+        reverse("moderation:portal"),
+    )
+    logger.info(
+        "credential renewal approved profile=%s reinstated=%s", profile.pk, reinstated
+    )
+    return renewal
+
+
+@transaction.atomic
+def reject_renewal(renewal, reviewer, reason):
+    from .models import RenewalStatus
+
+    if not reason.strip():
+        raise ValueError("驳回时必须填写原因。")
+    if renewal.status != RenewalStatus.PENDING:
+        raise ValueError("该资质更新已处理。")
+    renewal.status = RenewalStatus.REJECTED
+    renewal.decided_at = timezone.now()
+    renewal.decided_by = reviewer
+    renewal.decision_reason = reason
+    renewal.save()
+    profile = renewal.profile
+    record(
+        "creator.renewal_reject",
+        actor=reviewer,
+        obj=profile,
+        data={"renewal": renewal.pk, "reason": reason},
+    )
+    tell(
+        [profile.user],
+        "【普法】您的资质更新未通过",
+        f"您提交的资质更新未通过审核。原因：{reason}",
+        reverse("moderation:portal"),
+    )
+    logger.info("credential renewal rejected profile=%s", profile.pk)
+    return renewal

@@ -15,6 +15,31 @@ SCAN_EXTENSIONS = {"pdf", "jpg", "jpeg", "png"}
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 
+def _clean_scan(scan):
+    extension = scan.name.rsplit(".", 1)[-1].lower() if "." in scan.name else ""
+    if extension not in SCAN_EXTENSIONS:
+        raise ValidationError("证书扫描件只支持 PDF、JPG、PNG 格式。")
+    if scan.size > SCAN_MAX_BYTES:
+        raise ValidationError("证书扫描件不能超过 10 MB。")
+    head = scan.read(8)
+    scan.seek(0)
+    signatures = (b"%PDF", b"\xff\xd8\xff", b"\x89PNG")
+    if not head.startswith(signatures):
+        raise ValidationError("文件内容与格式不符，请上传真实的扫描件。")
+    return scan
+
+
+def _check_validity(form, data, expired_message):
+    start, until = (
+        data.get("credential_valid_from"),
+        data.get("credential_valid_until"),
+    )
+    if start and until and until <= start:
+        form.add_error("credential_valid_until", "有效期至必须晚于有效期起。")
+    if until and until < timezone.localdate():
+        form.add_error("credential_valid_until", expired_message)
+
+
 class ApplyForm(forms.Form):
     username = forms.RegexField(
         label="登录名",
@@ -74,18 +99,7 @@ class ApplyForm(forms.Form):
         return value
 
     def clean_credential_scan(self):
-        scan = self.cleaned_data["credential_scan"]
-        extension = scan.name.rsplit(".", 1)[-1].lower() if "." in scan.name else ""
-        if extension not in SCAN_EXTENSIONS:
-            raise ValidationError("证书扫描件只支持 PDF、JPG、PNG 格式。")
-        if scan.size > SCAN_MAX_BYTES:
-            raise ValidationError("证书扫描件不能超过 10 MB。")
-        head = scan.read(8)
-        scan.seek(0)
-        signatures = (b"%PDF", b"\xff\xd8\xff", b"\x89PNG")
-        if not head.startswith(signatures):
-            raise ValidationError("文件内容与格式不符，请上传真实的扫描件。")
-        return scan
+        return _clean_scan(self.cleaned_data["credential_scan"])
 
     def clean(self):
         data = super().clean()
@@ -96,29 +110,45 @@ class ApplyForm(forms.Form):
                 validate_password(data["password"])
             except ValidationError as error:
                 self.add_error("password", error)
-        start, until = (
-            data.get("credential_valid_from"),
-            data.get("credential_valid_until"),
-        )
-        if start and until and until <= start:
-            self.add_error("credential_valid_until", "有效期至必须晚于有效期起。")
-        if until and until < timezone.localdate():
-            self.add_error("credential_valid_until", "资质证书已过期，请更新后再申请。")
+        _check_validity(self, data, "资质证书已过期，请更新后再申请。")
         return data
 
 
-class DecisionForm(forms.Form):
+class RenewalForm(forms.Form):
+    credential_valid_from = forms.DateField(
+        label="新有效期起", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    credential_valid_until = forms.DateField(
+        label="新有效期至", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    credential_scan = forms.FileField(
+        label="新证书扫描件", help_text="PDF、JPG 或 PNG，不超过 10 MB。"
+    )
+
+    def clean_credential_scan(self):
+        return _clean_scan(self.cleaned_data["credential_scan"])
+
+    def clean(self):
+        data = super().clean()
+        _check_validity(self, data, "新的资质证书已过期，请上传有效的证书。")
+        return data
+
+
+class RenewalDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", "批准"), ("reject", "驳回")], widget=forms.RadioSelect
     )
     reason = forms.CharField(label="审核意见", widget=forms.Textarea, required=False)
-    names_checked = forms.BooleanField(label="已人工核实名称", required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "reject" and not data.get("reason", "").strip():
             self.add_error("reason", "驳回时必须填写原因。")
         return data
+
+
+class DecisionForm(RenewalDecisionForm):
+    names_checked = forms.BooleanField(label="已人工核实名称", required=False)
 
 
 class ReviewActionForm(forms.Form):

@@ -149,6 +149,51 @@ class CreatorProfile(models.Model):
         return self.status == CreatorStatus.APPROVED
 
 
+class RenewalStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "未通过"
+
+
+class CredentialRenewal(models.Model):
+    """A creator's renewed credential, waiting for a reviewer or decided."""
+
+    profile = models.ForeignKey(
+        CreatorProfile,
+        on_delete=models.CASCADE,
+        related_name="renewals",
+        verbose_name="创作者",
+    )
+    credential_valid_from = models.DateField("新有效期起")
+    credential_valid_until = models.DateField("新有效期至")
+    credential_scan = models.CharField(
+        "新证书扫描件", max_length=255, help_text="私有存储中的文件名"
+    )
+    status = models.CharField(
+        "状态",
+        max_length=16,
+        choices=RenewalStatus.choices,
+        default=RenewalStatus.PENDING,
+        db_index=True,
+    )
+    requested_at = models.DateTimeField("提交时间", auto_now_add=True)
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    decision_reason = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "资质更新"
+        verbose_name_plural = "资质更新"
+        ordering = ["-requested_at", "-pk"]
+
+
 # Term lists -----------------------------------------------------------------
 
 
@@ -356,6 +401,7 @@ class ReviewTask(AbstractGroupApprovalTask):
             raise PermissionDenied(reason)
         comment = (kwargs.get("comment") or "").strip()
         if action_name == "approve":
+            refuse_if_creator_cannot_publish(task_state)
             record_signature(task_state.specific, user)
             task_state.specific.approve(user=user, comment=comment)
         elif action_name == "reject":
@@ -366,6 +412,22 @@ class ReviewTask(AbstractGroupApprovalTask):
     @classmethod
     def get_description(cls):
         return "本组成员审核；作者不能审核，同一版本的各环节须由不同的人审核。"
+
+
+def refuse_if_creator_cannot_publish(task_state):
+    """Raise PermissionDenied if an author of ``task_state`` may not publish now.
+
+    Standing is checked at every approval, not only in step 0: a creator may be
+    suspended, or their credential run out, while an item is in review.
+    """
+    from .creators import standing_problems
+
+    problems = standing_problems(authors_of(task_state))
+    if problems:
+        message = "；".join(problems)
+        raise PermissionDenied(
+            f"不能通过：{message}。稿件不会发布，资质更新通过后可继续审核。"
+        )
 
 
 def authors_of(task_state):

@@ -9,5 +9,6 @@ urlpatterns = [
     path("creators/verify/<str:token>", views.verify, name="verify"),
     path("creators/login", views.PortalLoginView.as_view(), name="login"),
     path("creators/logout", views.logout, name="logout"),
+    path("creators/renew", views.renew, name="renew"),
     path("creators/inbox/read", views.inbox_read, name="inbox_read"),
 ]

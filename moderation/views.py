@@ -15,12 +15,19 @@ from django.urls import reverse_lazy
 from wagtail.models import Page, TaskState, WorkflowState
 
 from . import creators
-from .forms import ApplyForm
-from .models import CheckReport, CreatorProfile, CreatorStatus, InboxMessage
+from .forms import ApplyForm, RenewalForm
+from .models import (
+    CheckReport,
+    CreatorProfile,
+    CreatorStatus,
+    InboxMessage,
+)
 
 logger = logging.getLogger("pufa.moderation")
 
 PORTAL_LOGIN_URL = reverse_lazy("moderation:login")
+# Who may file a renewed credential: creators in standing, or suspended ones.
+RENEWABLE = (CreatorStatus.APPROVED, CreatorStatus.SUSPENDED)
 
 
 def apply(request):
@@ -159,19 +166,25 @@ def _upload_widget():
         return ""
 
 
+def _portal_context(request, profile, renewal_form=None):
+    return {
+        "profile": profile,
+        "approved": profile.status == CreatorStatus.APPROVED,
+        "can_renew": profile.status in RENEWABLE,
+        "renewal": profile.renewals.first(),
+        "renewal_form": renewal_form or RenewalForm(),
+        "submissions": _submissions(request.user) if profile.column_id else [],
+        "inbox": InboxMessage.objects.filter(user=request.user)[:10],
+        "upload_widget": _upload_widget(),
+    }
+
+
 @login_required(login_url=PORTAL_LOGIN_URL)
 def portal(request):
     profile = CreatorProfile.objects.filter(user=request.user).first()
     if profile is None:
         return render(request, "moderation/portal_none.html", status=200)
-    context = {
-        "profile": profile,
-        "approved": profile.status == CreatorStatus.APPROVED,
-        "submissions": _submissions(request.user) if profile.column_id else [],
-        "inbox": InboxMessage.objects.filter(user=request.user)[:10],
-        "upload_widget": _upload_widget(),
-    }
-    return render(request, "moderation/portal.html", context)
+    return render(request, "moderation/portal.html", _portal_context(request, profile))
 
 
 @login_required(login_url=PORTAL_LOGIN_URL)
@@ -184,3 +197,32 @@ def inbox_read(request):
         )
         messages.success(request, "已全部标为已读。")
     return redirect("moderation:portal")
+
+
+@login_required(login_url=PORTAL_LOGIN_URL)
+def renew(request):
+    """Let a creator file a renewed credential; a reviewer decides on it."""
+    profile = CreatorProfile.objects.filter(user=request.user).first()
+    if profile is None:
+        return redirect("moderation:portal")
+    form = RenewalForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            creators.request_renewal(
+                profile,
+                data["credential_valid_from"],
+                data["credential_valid_until"],
+                data["credential_scan"],
+            )
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "资质更新已提交，审核通过后生效。")
+        return redirect("moderation:portal")
+    return render(
+        request,
+        "moderation/portal.html",
+        _portal_context(request, profile, form),
+        status=400 if request.method == "POST" else 200,
+    )

@@ -134,9 +134,10 @@ def mask_revision_content(content):
 def finish_workflow(workflow_state, user=None):
     """Sign off: number the approved revision, mask terms, publish it."""
     from .audit import record
-    from .models import ReviewSignature
+    from .models import ReviewSignature, refuse_if_creator_cannot_publish
 
     task_state = workflow_state.current_task_state
+    refuse_if_creator_cannot_publish(task_state)
     revision = task_state.revision
     obj = _object_of(task_state)
     content = mask_revision_content(revision.content)

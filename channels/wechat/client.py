@@ -4,12 +4,13 @@ The maintained Python SDKs lack the draft and free-publish calls, so this
 module speaks the API directly with ``requests``. It owns what every call
 needs:
 
-- one access token per account, shared by every worker through the Django
-  cache; a cache lock (``cache.add``) lets a single worker fetch it from
-  ``stable_token`` (normal mode, never ``force_refresh``: forcing would
-  invalidate the token the other workers hold);
-- a token error (40001, 40014, 42001) drops the cached token, fetches it
-  again and repeats the call once;
+- one access token per account, shared by every process (web workers,
+  delivery worker, scheduler) through a database row
+  (:class:`~.models.WeChatAccessToken`); a refresh lease on that row lets a
+  single process fetch it from ``stable_token`` (normal mode, never
+  ``force_refresh``: forcing would invalidate the token the others hold);
+- a token error (40001, 40014, 42001) drops the stored token, fetches it
+  again and repeats the call once; a second token error is transient;
 - a daily counter per account and API, kept in the database; at the daily
   limit (or on 45009) the destination pauses until midnight Asia/Shanghai, on
   45011 until the next minute;
@@ -19,18 +20,21 @@ needs:
 """
 
 import logging
+import os
+import socket
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from channels.adapters.base import PermanentError, RejectedError, TransientError
+from cms.encryption import is_sealed
 
 logger = logging.getLogger("pufa.wechat")
 
@@ -44,6 +48,10 @@ DAILY_QUOTAS = {
     "freepublish/delete": 10,
 }
 TOKEN_ERRORS = {40001, 40014, 42001}
+# How long a process may wait for another's token fetch, and how long its
+# refresh lease lasts (longer than a stable_token call may take).
+TOKEN_WAIT_SECONDS = 15
+TOKEN_LEASE_SECONDS = 45
 CONFIG_ERRORS = {40013, 40125, 40164, 41001, 48001}
 
 MESSAGES = {
@@ -235,32 +243,72 @@ class WeChatClient:
         self.session = session or requests.Session()
         self.quota_book = QuotaBook(account)
         self._sleep = sleep or time.sleep
+        self._lease_owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     # Token -----------------------------------------------------------------
 
-    @property
-    def _token_key(self) -> str:
-        return f"pufa:wechat:token:{self.account.appid}"
-
     def access_token(self) -> str:
-        """Return the shared token, fetching it when no worker has it."""
-        token = cache.get(self._token_key)
+        """Return the shared token, fetching it when no process has it."""
+        token = self._stored_token()
         if token:
             return token
-        lock_key = self._token_key + ":lock"
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + TOKEN_WAIT_SECONDS
         while time.monotonic() < deadline:
-            if cache.add(lock_key, "1", timeout=20):
+            if self._take_refresh_lease():
                 try:
-                    token = cache.get(self._token_key)
-                    return token or self._fetch_token()
+                    return self._stored_token() or self._fetch_token()
                 finally:
-                    cache.delete(lock_key)
+                    self._release_refresh_lease()
             self._sleep(0.05)
-            token = cache.get(self._token_key)
+            token = self._stored_token()
             if token:
                 return token
         raise TransientError("获取微信 access_token 超时，稍后自动重试。")
+
+    def _token_row(self):
+        from .models import WeChatAccessToken
+
+        return WeChatAccessToken.objects.filter(appid=self.account.appid)
+
+    def _stored_token(self) -> str:
+        token = (
+            self._token_row()
+            .filter(expires_at__gt=timezone.now())
+            .values_list("token", flat=True)
+            .first()
+        )
+        # A token sealed by a change of keys is as good as none: fetch again.
+        return "" if not token or is_sealed(token) else token
+
+    def _take_refresh_lease(self) -> bool:
+        """Become the one process that fetches the token, or return False.
+
+        A conditional ``UPDATE`` is atomic on SQLite and PostgreSQL alike, and
+        holds no transaction open during the HTTP call; a lease left by a dead
+        process ends on its own.
+        """
+        from .models import WeChatAccessToken
+
+        if not self._token_row().exists():
+            try:
+                with transaction.atomic():
+                    WeChatAccessToken.objects.create(appid=self.account.appid)
+            except IntegrityError:
+                pass  # Another process made the row first.
+        now = timezone.now()
+        return bool(
+            self._token_row()
+            .filter(Q(refresh_until__isnull=True) | Q(refresh_until__lte=now))
+            .update(
+                refresh_owner=self._lease_owner,
+                refresh_until=now + timedelta(seconds=TOKEN_LEASE_SECONDS),
+            )
+        )
+
+    def _release_refresh_lease(self) -> None:
+        self._token_row().filter(refresh_owner=self._lease_owner).update(
+            refresh_owner="", refresh_until=None
+        )
 
     def _fetch_token(self) -> str:
         answer = self._request(
@@ -277,13 +325,20 @@ class WeChatClient:
         token = answer["access_token"]
         lifetime = int(answer.get("expires_in") or 7200)
         # Renew a little early so no call carries a token about to expire.
-        cache.set(self._token_key, token, timeout=max(30, lifetime - min(300, lifetime // 10)))
+        usable = max(30, lifetime - min(300, lifetime // 10))
+        self._token_row().update(
+            token=token, expires_at=timezone.now() + timedelta(seconds=usable)
+        )
         logger.info("fetched token account=%s expires_in=%s", self.account.key, lifetime)
         return token
 
     def _drop_token(self, token: str) -> None:
-        if cache.get(self._token_key) == token:
-            cache.delete(self._token_key)
+        """Forget ``token`` unless another process has already replaced it."""
+        row = self._token_row().values("token", "expires_at").first()
+        if row and row["token"] == token:
+            self._token_row().filter(expires_at=row["expires_at"]).update(
+                token="", expires_at=None
+            )
 
     # Calls -----------------------------------------------------------------
 

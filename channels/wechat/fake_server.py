@@ -258,6 +258,11 @@ class FakeWeChat:
           twice) or ``both_names`` (send both event names), ``count`` jobs;
         - ``hang``: the next ``count`` calls to ``api`` wait ``seconds`` and
           then close the connection without doing anything;
+        - ``slow``: the next ``count`` calls to ``api`` wait ``seconds`` before
+          they are served (a slow platform; the answer still comes);
+        - ``drop_answer``: the next ``count`` calls to ``api`` are carried out,
+          then the connection closes before the answer is sent (the work is
+          done but the caller never learns it);
         - ``expire_token_after``: every token expires right after the next
           successful call to ``api`` (a token dying mid-delivery);
         - ``after_success``: move ``publish_id`` to ``status`` 5 (deleted) or
@@ -281,7 +286,8 @@ class FakeWeChat:
             if kind == "after_success":
                 return self._after_success(int(fault["publish_id"]), int(fault["status"]))
             if kind not in {
-                "errcode", "publish_outcome", "callback", "hang", "expire_token_after"
+                "errcode", "publish_outcome", "callback", "hang", "expire_token_after",
+                "slow", "drop_answer",
             }:
                 raise ApiError(47001, "unknown fault kind")
             self.faults.append({**fault, "count": int(fault.get("count", 1))})
@@ -720,15 +726,18 @@ class Handler(BaseHTTPRequestHandler):
         if not url.path.startswith("/cgi-bin/"):
             return self._send(404, "not found", "text/plain")
         api = url.path[len("/cgi-bin/") :]
-        hang = None
         with self.fake.lock:
             hang = self.fake._take_fault("hang", api)
+            slow = None if hang else self.fake._take_fault("slow", api)
+            drop_answer = None if hang else self.fake._take_fault("drop_answer", api)
         if hang:
             # The connection dies before the platform does anything.
             time.sleep(float(hang.get("seconds", 1)))
             self.close_connection = True
             self.wfile.flush()
             return
+        if slow:
+            time.sleep(float(slow.get("seconds", 1)))
         try:
             answer = self._call(api, query, raw)
             payload = {"errcode": 0, "errmsg": "ok", **answer}
@@ -738,6 +747,10 @@ class Handler(BaseHTTPRequestHandler):
             self.fake.calls.append({"api": api, "errcode": payload["errcode"]})
             if payload["errcode"] == 0 and self.fake._take_fault("expire_token_after", api):
                 self.fake.add_fault({"kind": "expire_token"})
+        if drop_answer:
+            self.close_connection = True
+            self.wfile.flush()
+            return
         self._json(payload)
 
     def _call(self, api, query, raw):

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cms.encryption import EncryptedTextField
+
 
 class PostState(models.TextChoices):
     COMPOSED = "composed", "已编排"
@@ -192,6 +194,26 @@ class WeChatAsset(models.Model):
                 fields=["destination", "sha256", "kind"], name="wechat_asset_once"
             )
         ]
+
+
+class WeChatAccessToken(models.Model):
+    """The access token of one AppID, read by every process of the site.
+
+    Web workers, the delivery worker and the scheduler are separate processes,
+    so the token lives in the database, not in a per-process cache. Whoever
+    holds the refresh lease (``refresh_owner`` until ``refresh_until``) is the
+    only one that calls ``stable_token``; the others wait for its row.
+    """
+
+    appid = models.CharField(max_length=64, unique=True)
+    token = EncryptedTextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_owner = models.CharField(max_length=128, blank=True)
+    refresh_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公众号 access_token"
+        verbose_name_plural = "公众号 access_token"
 
 
 class WeChatAccountHealth(models.Model):

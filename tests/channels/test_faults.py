@@ -428,3 +428,74 @@ def test_a_half_open_breaker_without_a_probe_in_flight_recovers_after_the_cooldo
     probe = probe_for(destination, owner="next")
     outbox.process(probe, "next")
     assert breaker(destination).breaker_state == "closed"
+
+
+# The scheduler runs the reaper and the dispatch job; two leaders would run
+# them twice. Leadership is an advisory lock of a PostgreSQL session, tested
+# on the server every setup has (also under a SQLite run of the suite).
+SCHEDULER_TEST_LOCK = 0x50554654  # apart from the real scheduler's lock
+
+
+def scheduler_database():
+    from django.db.utils import ConnectionHandler
+
+    handler = ConnectionHandler(
+        {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "test",
+                "USER": "postgres",
+                "HOST": "127.0.0.1",
+                "PORT": "5432",
+            }
+        }
+    )
+    return handler.create_connection("default")
+
+
+def backend_pid(wrapper):
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_a_scheduler_that_lost_its_connection_steps_down_for_the_other(
+    django_db_blocker,
+):
+    from django.db import close_old_connections
+
+    from cms.scheduler import Leadership
+
+    with django_db_blocker.unblock():
+        first = Leadership(scheduler_database, lock_id=SCHEDULER_TEST_LOCK)
+        second = Leadership(scheduler_database, lock_id=SCHEDULER_TEST_LOCK)
+        admin = scheduler_database()
+        try:
+            assert first.check() is True
+            assert second.check() is False
+            close_old_connections()  # what every job round does
+            assert (first.check(), second.check()) == (True, False)
+
+            # The first's session is cut (a restart, a network cut, a timeout).
+            cut = backend_pid(first.connection)
+            with admin.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [cut])
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [cut]
+                    )
+                    if not cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+
+            assert second.check() is True
+            assert first.check() is False  # it stepped down instead of running on
+            assert first.check() is False  # and waits while the second leads
+            second.close()  # the server ends the session, and the lock, shortly after
+            wait_for(first.check, timeout=10, message="the first to lead again")
+            assert second.check() is False
+        finally:
+            first.close()
+            second.close()
+            admin.close()

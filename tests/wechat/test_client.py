@@ -1,15 +1,18 @@
 """The WeChat client: one shared token, quotas, pauses and error mapping."""
 
-import threading
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from channels.adapters.base import PermanentError, RejectedError, TransientError
 from channels.wechat.client import WeChatClient, account_for
 from channels.wechat.models import WeChatAccountHealth, WeChatQuotaUsage
+from tests.subprocess_db import shared_database, subprocess_env
 
 from .conftest import fault, image_bytes, inspect
 
@@ -19,24 +22,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def client_for(destination):
     destination.refresh_from_db()
     return WeChatClient(account_for(destination))
-
-
-def test_workers_share_one_token_fetched_once(account, fake):
-    tokens = []
-    clients = [client_for(account) for _ in range(6)]
-
-    def worker(client):
-        tokens.append(client.access_token())
-
-    # Each thread stands for a worker; the cache is what they share.
-    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert len(set(tokens)) == 1
-    assert inspect(fake)["stable_token_calls"] == {"normal": 1, "force": 0}
 
 
 def test_expired_token_is_fetched_again_in_normal_mode_and_call_repeated(account, fake):
@@ -178,3 +163,45 @@ def test_next_midnight_is_in_shanghai_time():
     midnight = next_midnight(late_evening_utc)
 
     assert midnight == datetime(2026, 12, 4, 0, 0, tzinfo=SHANGHAI)
+
+
+TOKEN_SCRIPT = """
+import os, sys, time
+import django
+django.setup()
+from channels.models import Destination
+from channels.wechat.client import WeChatClient, account_for
+client = WeChatClient(account_for(Destination.objects.get(slug=sys.argv[1])))
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+print(client.access_token())
+"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_separate_processes_share_one_token_fetched_once(account, fake, tmp_path):
+    """Web workers, the delivery worker and the scheduler are separate processes."""
+    # A slow stable_token keeps the first fetch going while the other asks.
+    fault(fake, kind="slow", api="stable_token", seconds=1)
+    go = tmp_path / "go"
+
+    with shared_database(tmp_path) as database_url:
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", TOKEN_SCRIPT, account.slug, str(go)],
+                cwd=settings.BASE_DIR,
+                env=subprocess_env(database_url),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        go.touch()
+        outputs = [worker.communicate(timeout=60) for worker in workers]
+
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    tokens = {out.decode().strip() for out, _ in outputs}
+    assert len(tokens) == 1
+    assert inspect(fake)["stable_token_calls"] == {"normal": 1, "force": 0}
+    assert client_for(account).access_token() in tokens
+    assert inspect(fake)["stable_token_calls"] == {"normal": 1, "force": 0}

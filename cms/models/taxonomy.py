@@ -1,9 +1,11 @@
 """Taxonomy snippets: legal topics, audiences and key-date campaigns."""
 
+import calendar
 import datetime
+import logging
+import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
@@ -12,9 +14,35 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.models import Orderable
 from wagtail.search import index
 
-month_day_validator = RegexValidator(
-    r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", "请使用 MM-DD 格式，例如 12-04。"
-)
+logger = logging.getLogger("pufa.cms")
+
+MONTH_DAY_HELP = "格式 MM-DD，例如 12-04。2 月 29 日在平年按 2 月 28 日计算。"
+
+
+def validate_month_day(value):
+    """Refuse a month-day that is not MM-DD or that no year has (02-30, 04-31)."""
+    match = re.fullmatch(r"(\d{2})-(\d{2})", value)
+    if not match:
+        raise ValidationError("请使用 MM-DD 格式，例如 12-04。", code="format")
+    month, day = map(int, match.groups())
+    if not 1 <= month <= 12:
+        raise ValidationError("月份应在 01 到 12 之间。", code="month")
+    # 2024 is a leap year: 02-29 exists in some years and is accepted.
+    if not 1 <= day <= calendar.monthrange(2024, month)[1]:
+        raise ValidationError(
+            "%(month)d 月没有 %(day)d 日，请填写存在的日期。",
+            code="day",
+            params={"month": month, "day": day},
+        )
+
+
+def month_day_in(year, value):
+    """Return the date of the month-day ``value`` in ``year``.
+
+    A day past the month's end (02-29 in a common year) falls on its last day.
+    """
+    month, day = map(int, value.split("-"))
+    return datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 class LegalTopic(index.Indexed, models.Model):
@@ -71,10 +99,18 @@ class Campaign(ClusterableModel):
     slug = models.SlugField("URL 标识", max_length=64, unique=True)
     description = models.TextField("简介", blank=True)
     recurring_start = models.CharField(
-        "每年开始 (MM-DD)", max_length=5, blank=True, validators=[month_day_validator]
+        "每年开始 (MM-DD)",
+        max_length=5,
+        blank=True,
+        validators=[validate_month_day],
+        help_text=MONTH_DAY_HELP,
     )
     recurring_end = models.CharField(
-        "每年结束 (MM-DD)", max_length=5, blank=True, validators=[month_day_validator]
+        "每年结束 (MM-DD)",
+        max_length=5,
+        blank=True,
+        validators=[validate_month_day],
+        help_text=MONTH_DAY_HELP,
     )
     lead_days = models.PositiveSmallIntegerField(
         "提前预热天数", default=0, help_text="窗口开始前多少天在首页提前展示。"
@@ -111,12 +147,20 @@ class Campaign(ClusterableModel):
                 return window.starts_on, window.ends_on
         if not self.recurring_start:
             return None
-        start_month, start_day = map(int, self.recurring_start.split("-"))
-        end_month, end_day = map(int, self.recurring_end.split("-"))
-        start = datetime.date(year, start_month, start_day)
-        end = datetime.date(year, end_month, end_day)
-        if end < start:
-            end = datetime.date(year + 1, end_month, end_day)
+        try:
+            start = month_day_in(year, self.recurring_start)
+            end = month_day_in(year, self.recurring_end)
+            if end < start:
+                end = month_day_in(year + 1, self.recurring_end)
+        except ValueError:
+            # Rows saved before the month-day validation may hold any text.
+            logger.warning(
+                "skipped campaign window campaign=%s start=%s end=%s",
+                self.pk,
+                self.recurring_start,
+                self.recurring_end,
+            )
+            return None
         return start, end
 
     def is_active_on(self, on):

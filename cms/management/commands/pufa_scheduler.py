@@ -27,12 +27,14 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        leader = False
+        leadership = scheduler.Leadership()
         jobs = ",".join(sorted(scheduler.registered_jobs()))
         self.stdout.write(f"scheduler started jobs={jobs}")
-        while not stopping:
-            if not leader:
-                leader = scheduler.acquire_leadership()
-            if leader:
-                scheduler.run_due_jobs()
-            time.sleep(tick)
+        try:
+            while not stopping:
+                # Checked every round: a dropped connection took the lock along.
+                if leadership.check():
+                    scheduler.run_due_jobs()
+                time.sleep(tick)
+        finally:
+            leadership.close()

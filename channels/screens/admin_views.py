@@ -105,6 +105,7 @@ def approve(request, device_id):
     device.name = name or device.name
     device.location = location or device.location
     device.group = group
+    device.forget_reported_playlist()
     device.status = DeviceStatus.APPROVED
     device.approved_by = request.user
     device.approved_at = timezone.now()
@@ -140,7 +141,16 @@ def revoke(request, device_id):
 
     device.status = DeviceStatus.REVOKED
     device.token_hash = ""
-    device.save(update_fields=["status", "token_hash"])
+    device.forget_reported_playlist()
+    device.save(
+        update_fields=[
+            "status",
+            "token_hash",
+            "reported_version",
+            "reported_seq",
+            "current_item",
+        ]
+    )
     # The player falls back to its pairing page, which shows this code.
     device.assign_pairing_code()
 

@@ -309,6 +309,16 @@ class ScreenDevice(models.Model):
             .first()
         )
 
+    def forget_reported_playlist(self) -> None:
+        """Drop what the device last reported, e.g. when it joins a group.
+
+        Versions are numbered per group: a version reported for the previous
+        group says nothing about the playlist of the new one.
+        """
+        self.reported_version = ""
+        self.reported_seq = 0
+        self.current_item = ""
+
     def is_offline(self, now=None) -> bool:
         now = now or timezone.now()
         limit = self.group.offline_after_seconds if self.group else 180
@@ -401,10 +411,19 @@ class PlaylistSnapshot(models.Model):
         return f"{self.seq}.{self.digest[:12]}"
 
 
-def parse_version(version: str) -> int:
-    """Return the sequence number of a playlist version string (0 if unknown)."""
-    head = (version or "").split(".", 1)[0]
-    return int(head) if head.isdigit() else 0
+def reported_snapshot(group, version: str):
+    """Return the snapshot of ``group`` that a device's ``version`` names, or None.
+
+    A version is ``<seq>.<first 12 digest characters>`` as the manifest gives
+    it; one that names no playlist this group was ever given (another group's,
+    or a made-up one) is not evidence of anything.
+    """
+    seq, _, digest = (version or "").partition(".")
+    if group is None or not seq.isdigit() or len(digest) != 12:
+        return None
+    return PlaylistSnapshot.objects.filter(
+        group=group, seq=int(seq), digest__startswith=digest
+    ).first()
 
 
 class PlayReport(models.Model):

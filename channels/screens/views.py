@@ -56,7 +56,7 @@ from .models import (
     ScreenGroup,
     free_pairing_code,
     hash_token,
-    parse_version,
+    reported_snapshot,
 )
 from .playlist import confirm_removal
 from .smil import render_smil
@@ -265,12 +265,13 @@ def heartbeat(request, device_id):
 
     now = timezone.now()
     version = str(payload.get("playlist_version") or "")[:64]
-    seq = parse_version(version)
+    snapshot = reported_snapshot(device.group, version)
     device.last_seen_at = now
     device.current_item = str(payload.get("current_item") or "")[:255]
     if version:
         device.reported_version = version
-        device.reported_seq = max(device.reported_seq, seq)
+    if snapshot is not None:
+        device.reported_seq = max(device.reported_seq, snapshot.seq)
     device.save(
         update_fields=[
             "last_seen_at",

@@ -92,14 +92,17 @@ def test_player_without_a_valid_token_shows_the_pairing_page(
 def test_heartbeat_records_state_and_proof_of_play_once(
     client, make_group, make_device
 ):
+    from channels.screens.compiler import compile_group
+
     device = make_device(make_group())
+    version = compile_group(device.group).version
     play = {
         "id": "p-1",
         "key": "publicservicead:1",
         "title": "宪法宣传周",
         "started_at": "2026-12-03T10:00:00+08:00",
         "duration": 15,
-        "playlist_version": "3.abc",
+        "playlist_version": version,
     }
     url = f"/screens/devices/{device.pk}/heartbeat"
 
@@ -107,21 +110,22 @@ def test_heartbeat_records_state_and_proof_of_play_once(
         client,
         url,
         {
-            "playlist_version": "3.abc",
+            "playlist_version": version,
             "current_item": "publicservicead:1",
             "plays": [play],
         },
         device.token,
     )
     second = post_json(
-        client, url, {"playlist_version": "3.abc", "plays": [play]}, device.token
+        client, url, {"playlist_version": version, "plays": [play]}, device.token
     )
 
     assert first.status_code == 200 and first.json()["accepted_plays"] == ["p-1"]
     assert second.json()["accepted_plays"] == ["p-1"]
     assert PlayReport.objects.filter(device=device).count() == 1
     device.refresh_from_db()
-    assert device.reported_seq == 3 and device.last_seen_at is not None
+    assert device.reported_version == version and device.reported_seq == 1
+    assert device.last_seen_at is not None
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,15 @@ def item_uri(item) -> str:
     return "urn:pufa:item:" + item_ref(item)
 
 
+def delivery_uri(delivery) -> str:
+    """Return the uri of a delivery's item, also when the item is deleted."""
+    from wagtail.models import Page
+
+    model = delivery.content_type.model_class()
+    prefix = "page" if model is not None and issubclass(model, Page) else "ad"
+    return f"urn:pufa:item:{prefix}-{delivery.object_id}"
+
+
 def resolve_ref(ref: str):
     """Return the live item behind ``page-12`` / ``ad-3`` or None."""
     from wagtail.models import Page

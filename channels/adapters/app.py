@@ -6,6 +6,25 @@ destination names a backend (``config["webhook_url"]``, secret in the
 credentials as ``webhook_secret``, ``whsec_…``), the document is also pushed
 there, signed as Standard Webhooks 1.0 describes; ``webhook-id`` is the
 delivery's idempotency key, so a retry is recognisable as the same message.
+
+The change cursor is ``AppDocument.change_seq``, and a reader following
+``?since=`` must never step over a number that becomes visible later. An
+auto-increment id cannot promise that: it is handed out at insert time, and
+on PostgreSQL a transaction holding id 7 may commit after one holding id 8,
+so a reader that saw 8 moves past 7 for good. The cursor is therefore assigned
+in commit order instead: the writer takes the change-feed lock (a transaction
+level advisory lock on PostgreSQL; SQLite runs every transaction with
+``BEGIN IMMEDIATE`` and so already admits one writer at a time), reads the
+highest committed cursor and stores the next one, and keeps the lock until
+its transaction ends. The next writer can only read the highest cursor after
+that commit, so cursors become visible in increasing order with no gaps a
+reader could pass. Only the few lines that store a document hold the lock;
+the webhook push happens after the commit.
+
+A document that is already in the state a delivery asks for (same revision,
+same ``pubStatus``) is left alone, so a retried delivery moves no cursor; a
+retraction followed by a publish of the same revision makes the document
+usable again under a new cursor.
 """
 
 import base64
@@ -17,14 +36,14 @@ import time
 
 import requests
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import escape
 
 from ..documents import (
     canceled_document,
-    content_type_of,
+    delivery_uri,
     item_ref,
-    item_uri,
     ninjs_document,
 )
 from . import register
@@ -60,28 +79,54 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def store_document(item, delivery, document) -> int:
-    """Store ``document`` as the item's current one; return the change cursor."""
+CHANGE_FEED_LOCK = 0x70756661  # "pufa": the advisory lock of the app change feed
+
+
+def lock_change_feed() -> None:
+    """Hold the change-feed lock until the current transaction ends."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FEED_LOCK])
+
+
+def store_document(delivery, document) -> int:
+    """Store ``document`` as the delivered item's current one; return its cursor."""
     from ..models import AppChange, AppDocument
 
+    status = document.get("pubStatus", "usable")
     with transaction.atomic():
-        record, _ = AppDocument.objects.select_for_update().get_or_create(
+        record, created = AppDocument.objects.select_for_update().get_or_create(
             uri=document["uri"],
             defaults={
-                "content_type": content_type_of(item),
-                "object_id": str(item.pk),
+                "content_type_id": delivery.content_type_id,
+                "object_id": delivery.object_id,
             },
         )
-        change, created = AppChange.objects.get_or_create(
+        AppChange.objects.get_or_create(
             document=record, action=delivery.action, revision_id=delivery.revision_id
         )
-        if created or record.change_seq < change.pk:
-            record.document = document
-            record.revision_id = delivery.revision_id
-            record.pub_status = document.get("pubStatus", "usable")
-            record.change_seq = change.pk
-            record.save()
-    return change.pk
+        if (
+            not created
+            and record.change_seq
+            and record.revision_id == delivery.revision_id
+            and record.pub_status == status
+        ):
+            return record.change_seq
+        lock_change_feed()
+        highest = AppDocument.objects.aggregate(m=Max("change_seq"))["m"] or 0
+        record.document = document
+        record.revision_id = delivery.revision_id
+        record.pub_status = status
+        record.change_seq = highest + 1
+        record.save()
+    logger.info(
+        "app document stored uri=%s status=%s cursor=%s",
+        record.uri,
+        status,
+        record.change_seq,
+    )
+    return record.change_seq
 
 
 class AppAdapter(Adapter):
@@ -106,7 +151,7 @@ class AppAdapter(Adapter):
         if item is None:
             raise PermanentError("稿件已不存在。")
         document = ninjs_document(item, revision_id=delivery.revision_id)
-        cursor = store_document(item, delivery, document)
+        cursor = store_document(delivery, document)
         receipt = {
             "uri": document["uri"],
             "cursor": cursor,
@@ -120,18 +165,15 @@ class AppAdapter(Adapter):
         return self.publish(delivery)
 
     def retract(self, delivery) -> DeliveryResult:
-        item = delivery.live_item()
-        uri = (
-            item_uri(item)
-            if item is not None
-            else delivery.previous_receipt().get("uri")
-        )
-        if not uri:
-            raise PermanentError("找不到该稿件在客户端的标识。")
-        document = canceled_document(
-            uri, version=str(delivery.revision_id or 0), title=delivery.item_title
-        )
-        cursor = store_document(item, delivery, document) if item is not None else 0
+        from ..models import AppDocument
+
+        # The page may be deleted by now: the delivery still names the item.
+        uri = delivery_uri(delivery)
+        stored = AppDocument.objects.filter(uri=uri).first()
+        version = delivery.revision_id or (stored.revision_id if stored else 0)
+        title = delivery.item_title or (stored.document.get("title") if stored else "")
+        document = canceled_document(uri, version=str(version or 0), title=title)
+        cursor = store_document(delivery, document)
         receipt = {"uri": uri, "cursor": cursor}
         receipt.update(self._push(delivery, "item.canceled", document, cursor))
         return DeliveryResult("revoked", receipt)

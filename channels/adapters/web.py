@@ -12,6 +12,17 @@ page and writes it under a docroot, either a local folder
 reader never sees half a page; the receipt carries the content hash. A
 retraction deletes the page and leaves a ``410.gone`` marker that the nginx
 configuration in the README turns into 410 Gone.
+
+When a page's path changes (a new slug, a move), the page baked at the old
+path is replaced by a small redirect page (``<meta http-equiv="refresh">``
+and a canonical link; on S3 also the ``x-amz-website-redirect-location``
+that S3 website hosting answers with 301), so old links keep working without
+Pufa behind the docroot. The receipt lists the old paths (``redirects``); a
+retraction removes the page at the path of the last receipt and turns every
+one of those redirects into a 410 marker too.
+
+A deleted page can no longer say where it was: its retraction takes the path
+from the last receipt, and the live site answers 410 Gone there as well.
 """
 
 import hashlib
@@ -80,6 +91,18 @@ def render_page(page) -> bytes:
     return response.content
 
 
+def redirect_page(target: str) -> bytes:
+    """Return the page left at a baked page's old path, pointing to ``target``."""
+    href = escape(target)
+    return (
+        '<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={href}">'
+        f'<link rel="canonical" href="{href}"><meta name="robots" content="noindex">'
+        "<title>页面已迁移</title></head><body>"
+        f'<p>本页已迁移至 <a href="{href}">{href}</a>。</p></body></html>\n'
+    ).encode()
+
+
 class LocalDocroot:
     def __init__(self, root):
         self.root = Path(root)
@@ -91,7 +114,7 @@ class LocalDocroot:
             raise PermanentError("页面路径超出静态目录。")
         return target
 
-    def write(self, url_path, name, content: bytes) -> str:
+    def write(self, url_path, name, content: bytes, redirect_to="") -> str:
         folder = self._dir(url_path)
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
@@ -136,8 +159,9 @@ class S3Docroot:
         parts = [self.prefix, url_path.strip("/"), name]
         return "/".join(part for part in parts if part)
 
-    def write(self, url_path, name, content: bytes) -> str:
+    def write(self, url_path, name, content: bytes, redirect_to="") -> str:
         key = self._key(url_path, name)
+        extra = {"WebsiteRedirectLocation": redirect_to} if redirect_to else {}
         # One PUT replaces the object as a whole: readers see old or new.
         self.client.put_object(
             Bucket=self.bucket,
@@ -145,6 +169,7 @@ class S3Docroot:
             Body=content,
             ContentType="text/html; charset=utf-8",
             Metadata={"sha256": hashlib.sha256(content).hexdigest()},
+            **extra,
         )
         return f"s3://{self.bucket}/{key}"
 
@@ -232,7 +257,9 @@ class WebAdapter(Adapter):
         if site is not None:
             # The home page lists the ads in flight; its cached copies go stale.
             purge(site.root_page.specific)
-        logger.info("web refreshed ad slots ad=%s state=%s", ad.pk, state)
+        logger.info(
+            "web refreshed ad slots ad=%s state=%s", getattr(ad, "pk", None), state
+        )
         return DeliveryResult(state, {"shown_on": "/", "kind": "ad"})
 
     def publish(self, delivery) -> DeliveryResult:
@@ -246,6 +273,7 @@ class WebAdapter(Adapter):
         receipt = {"url": page.full_url or path, "path": path}
         if self.is_static:
             receipt.update(self._bake(page, path))
+            receipt.update(self._redirect_old_paths(delivery, path, receipt["url"]))
         purge(page)
         logger.info("web published page=%s static=%s", page.pk, self.is_static)
         return DeliveryResult("delivered", receipt)
@@ -265,14 +293,30 @@ class WebAdapter(Adapter):
         docroot.delete(path, GONE_MARKER)
         return {"sha256": digest, "file": location, "bytes": len(content)}
 
+    def _redirect_old_paths(self, delivery, path, url) -> dict:
+        """Leave a redirect where the page was baked before its path changed."""
+        previous = delivery.previous_receipt()
+        old_paths = list(previous.get("redirects", []))
+        if previous.get("path") and previous["path"] != path:
+            old_paths.append(previous["path"])
+        old_paths = [p for p in dict.fromkeys(old_paths) if p != path]
+        if not old_paths:
+            return {}
+        docroot = self.docroot()
+        for old_path in old_paths:
+            docroot.write(old_path, PAGE_FILE, redirect_page(url), redirect_to=url)
+            docroot.delete(old_path, GONE_MARKER)
+        logger.info("web redirected old paths count=%s to=%s", len(old_paths), path)
+        return {"redirects": old_paths}
+
     def retract(self, delivery) -> DeliveryResult:
         from ..outbox import retracting
         from ..services import _unpublish, remember_retracted_url
 
         page = delivery.live_item()
-        if self._is_embedded(page):
-            return self._refresh_ad_slots(page, "revoked")
         receipt = delivery.previous_receipt()
+        if self._is_embedded(page) or (page is None and receipt.get("kind") == "ad"):
+            return self._refresh_ad_slots(page, "revoked")
         path = receipt.get("path") or (page_path(page) if page else "")
         if page is not None:
             if page.live:
@@ -280,12 +324,28 @@ class WebAdapter(Adapter):
                     _unpublish(page, delivery.created_by)
             remember_retracted_url(page)
             purge(page)
+        if path:
+            self._remember_gone(delivery, path)
         if self.is_static and path:
             docroot = self.docroot()
-            docroot.delete(path, PAGE_FILE)
-            docroot.write(path, GONE_MARKER, b"410 Gone\n")
+            for gone_path in [path, *receipt.get("redirects", [])]:
+                docroot.delete(gone_path, PAGE_FILE)
+                docroot.write(gone_path, GONE_MARKER, b"410 Gone\n")
         logger.info("web retracted path=%s", path)
         return DeliveryResult("revoked", {"path": path, "gone": True})
+
+    @staticmethod
+    def _remember_gone(delivery, path):
+        """Answer 410 at the delivered path, also when the page is deleted."""
+        from ..models import RetractedPath
+
+        RetractedPath.objects.get_or_create(
+            path=path,
+            defaults={
+                "content_type_id": delivery.content_type_id,
+                "object_id": delivery.object_id,
+            },
+        )
 
 
 register("web", WebAdapter)

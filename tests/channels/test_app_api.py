@@ -152,3 +152,103 @@ def test_webhook_pushes_verify_with_standard_webhooks(
             {k.lower(): v for k, v in first["headers"].items()},
         )
     assert json.loads(first["body"])["data"]["document"]["pubStatus"] == "usable"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_change_feed_never_skips_a_change_that_commits_late(
+    client, make_destination, make_article, app_key
+):
+    """A worker that stored its change first but commits last is not passed by."""
+    import threading
+
+    from django.db import connection, transaction
+
+    make_destination("app", slug="app")
+    slow, fast = make_article(title="先写后提交"), make_article(title="后写先提交")
+    rows = {a.pk: Delivery.objects.for_item(a).get() for a in (slow, fast)}
+    slow_stored, release, fast_done = (threading.Event() for _ in range(3))
+    errors = []
+
+    def deliver(article, hold):
+        try:
+            row = rows[article.pk]
+            with transaction.atomic():
+                row.destination.adapter().publish(row)
+                if hold:
+                    slow_stored.set()
+                    release.wait(20)
+            if not hold:
+                fast_done.set()
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+            slow_stored.set()
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=deliver, args=(slow, True))
+    first.start()
+    assert slow_stored.wait(20)
+    second = threading.Thread(target=deliver, args=(fast, False))
+    second.start()
+    fast_done.wait(1.5)
+
+    seen = []
+    page = get(client, "/api/app/v1/items", app_key).json()
+    seen += [d["title"] for d in page["data"]]
+    release.set()
+    first.join(20)
+    second.join(20)
+    assert not errors, errors
+    later = get(client, f"/api/app/v1/items?since={page['next_cursor']}", app_key)
+    seen += [d["title"] for d in later.json()["data"]]
+
+    assert sorted(seen) == sorted([slow.title, fast.title])
+
+
+@pytest.mark.django_db
+def test_deleted_page_is_canceled_in_the_change_feed_and_by_id(
+    client, make_destination, make_article, app_key
+):
+    from wagtail.models import Page
+
+    make_destination("app", slug="app")
+    article = make_article()
+    outbox.run_once()
+    cursor = get(client, "/api/app/v1/items", app_key).json()["next_cursor"]
+
+    Page.objects.get(pk=article.pk).delete()
+    outbox.run_once()
+
+    changes = get(client, f"/api/app/v1/items?since={cursor}", app_key).json()
+    assert [(d["uri"], d["pubStatus"]) for d in changes["data"]] == [
+        (f"urn:pufa:item:page-{article.pk}", "canceled")
+    ]
+    single = get(client, f"/api/app/v1/items/page-{article.pk}", app_key).json()
+    assert single["pubStatus"] == "canceled"
+    assert single["title"] == article.title
+    assert_ninjs(single)
+
+
+@pytest.mark.django_db
+def test_republishing_the_same_revision_after_a_retraction_makes_it_usable(
+    client, make_destination, make_article, app_key
+):
+    make_destination("app", slug="app")
+    article = make_article()
+    outbox.run_once()
+    retract_item(article, user=None, reason="暂时撤下")
+    outbox.run_once()
+    url = f"/api/app/v1/items/page-{article.pk}"
+    assert get(client, url, app_key).json()["pubStatus"] == "canceled"
+    cursor = get(client, "/api/app/v1/items", app_key).json()["next_cursor"]
+
+    article.refresh_from_db()
+    revision = article.latest_revision
+    revision.publish()
+    outbox.run_once()
+
+    document = get(client, url, app_key).json()
+    assert (document["pubStatus"], document["version"]) == ("usable", str(revision.pk))
+    changes = get(client, f"/api/app/v1/items?since={cursor}", app_key).json()
+    assert [d["pubStatus"] for d in changes["data"]] == ["usable"]
+    assert_ninjs(document)

@@ -132,3 +132,73 @@ def test_public_service_ad_reaches_the_home_page_and_leaves_it_on_retraction(
     assert Delivery.objects.for_item(ad).get(action="retract").state == "delivered"
     assert Delivery.objects.for_item(ad).get(action="publish").state == "revoked"
     assert "守法光荣 违法可耻" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_deleted_live_page_answers_410_gone(client, make_destination, make_article):
+    from wagtail.models import Page
+
+    make_destination("web", slug="site")
+    article = make_article()
+    outbox.run_once()
+    url = article.url
+
+    Page.objects.get(pk=article.pk).delete()
+    outbox.run_once()
+
+    assert client.get(url).status_code == 410
+
+
+@pytest.mark.django_db
+def test_static_page_whose_slug_changes_leaves_a_redirect_then_gone_markers(
+    make_destination, make_article, tmp_path
+):
+    docroot = tmp_path / "docroot"
+    make_destination(
+        "web", slug="static", config={"mode": "static", "docroot": str(docroot)}
+    )
+    article = make_article(title="改名前的页面", slug="before")
+    outbox.run_once()
+    old = docroot / article.url.strip("/") / "index.html"
+    assert "改名前的页面" in old.read_text()
+
+    article.refresh_from_db()
+    article.slug = "after"
+    article.title = "改名后的页面"
+    article.save_revision().publish()
+    outbox.run_once()
+    article.refresh_from_db()
+
+    new = docroot / article.url.strip("/") / "index.html"
+    assert new != old and "改名后的页面" in new.read_text()
+    stub = old.read_text()
+    assert "改名前的页面" not in stub
+    assert f'http-equiv="refresh" content="0; url={article.full_url}"' in stub
+
+    retract_item(article, user=None, reason="撤稿")
+    outbox.run_once()
+    assert not new.exists() and not old.exists()
+    assert (new.parent / "410.gone").exists()
+    assert (old.parent / "410.gone").exists()
+
+
+@pytest.mark.django_db
+def test_static_retraction_removes_the_file_at_the_path_of_the_last_receipt(
+    make_destination, make_article, tmp_path
+):
+    from wagtail.models import Page
+
+    docroot = tmp_path / "docroot"
+    make_destination(
+        "web", slug="static", config={"mode": "static", "docroot": str(docroot)}
+    )
+    article = make_article(title="将被删除的页面")
+    outbox.run_once()
+    baked = docroot / article.url.strip("/") / "index.html"
+    assert baked.exists()
+
+    Page.objects.get(pk=article.pk).delete()
+    outbox.run_once()
+
+    assert not baked.exists()
+    assert (baked.parent / "410.gone").exists()

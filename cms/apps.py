@@ -13,4 +13,4 @@ class CmsConfig(AppConfig):
         # Pillow's decompression-bomb guard applies to every image in the process.
         PILImage.MAX_IMAGE_PIXELS = settings.PUFA_MAX_IMAGE_PIXELS
 
-        from . import media_publishing, signal_handlers  # noqa: F401
+        from . import document_access, media_publishing, signal_handlers  # noqa: F401

@@ -6,6 +6,10 @@ error for a truncated PNG). This form turns any decoding failure into a
 message, and adds what the channels rely on: the decoded format must be on
 the allow list whatever the file is called, the file must decode completely,
 and decompression bombs are refused with a message instead of a warning.
+
+The file of an image that a live item uses cannot be replaced here: that
+would publish a picture nobody reviewed. Title, credits and focal point can
+still be edited.
 """
 
 import struct
@@ -44,5 +48,19 @@ class CheckedImageField(WagtailImageField):
         return upload
 
 
+LIVE_IMAGE_FILE_LOCKED = (
+    "该图片已用于已发布的稿件，不能直接替换文件：新文件会未经审核就公开。"
+    "请上传一张新图片，再在稿件中换用它（修改稿件会重新送审）。"
+)
+
+
 class PufaImageForm(BaseImageForm):
     file = CheckedImageField(label="文件")
+
+    def clean(self):
+        data = super().clean()
+        # A public image's renditions are public the moment they are made, so
+        # a new file here would reach readers without a review.
+        if self.instance.pk and self.instance.is_public and "file" in self.changed_data:
+            self.add_error("file", LIVE_IMAGE_FILE_LOCKED)
+        return data

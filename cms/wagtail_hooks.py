@@ -77,3 +77,14 @@ def add_workbench_panel(request, panels):
     from .dashboard import WorkbenchPanel
 
     panels.append(WorkbenchPanel(request.user))
+
+
+@hooks.register("before_serve_document")
+def refuse_unpublished_documents(document, request):
+    """A document no live item links is not found for the public."""
+    from django.http import Http404
+
+    from .document_access import may_download
+
+    if not may_download(request.user, document):
+        raise Http404("文件不存在或尚未公开。")

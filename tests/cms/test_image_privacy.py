@@ -401,3 +401,78 @@ def test_with_s3_images_are_private_until_approval(
 
     assert not [key for key in _keys(s3, "public/") if key.startswith("public/images/")]
     assert requests.get(public_url, timeout=30).status_code in (403, 404)
+
+
+def _edit_image(client, image, **fields):
+    from wagtail.models import Collection
+
+    data = {
+        "title": image.title,
+        "collection": Collection.get_first_root_node().pk,
+        "tags": "",
+        "caption": "",
+        "credit": "",
+        "copyright_holder": "",
+        "source": "",
+        "focal_point_x": "",
+        "focal_point_y": "",
+        "focal_point_width": "",
+        "focal_point_height": "",
+        **fields,
+    }
+    return client.post(f"/admin/images/{image.pk}/", data)
+
+
+def test_the_file_of_an_image_a_live_item_uses_cannot_be_replaced(
+    image, make_article, admin_user, settings, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    article = make_article(publish=False, cover_image=image)
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save_revision().publish()
+    image.refresh_from_db()
+    before = image.file.name
+    public_before = _files(settings.PUBLIC_MEDIA_ROOT)
+    editor = Client()
+    editor.force_login(admin_user)
+
+    replaced = _edit_image(
+        editor,
+        image,
+        file=SimpleUploadedFile("swap.png", _png(colour=(250, 0, 0)), "image/png"),
+    )
+
+    assert replaced.status_code == 200  # the form again, with the reason
+    assert "不能直接替换文件" in replaced.content.decode()
+    image.refresh_from_db()
+    assert image.file.name == before
+    public_after = _files(settings.PUBLIC_MEDIA_ROOT)
+    assert set(public_before) <= set(public_after)
+    assert not [name for name in public_after if "swap" in name]
+    assert not [
+        name for name in _files(settings.PRIVATE_MEDIA_ROOT) if "swap" in name
+    ]
+
+    # Its credits can still be corrected.
+    renamed = _edit_image(editor, image, credit="本报记者 李明")
+    assert renamed.status_code == 302
+    image.refresh_from_db()
+    assert image.credit == "本报记者 李明" and image.file.name == before
+
+
+def test_the_file_of_an_unpublished_image_can_be_replaced(image, admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    editor = Client()
+    editor.force_login(admin_user)
+
+    response = _edit_image(
+        editor,
+        image,
+        file=SimpleUploadedFile("swap.png", _png((640, 480)), "image/png"),
+    )
+
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert (image.width, image.height) == (640, 480)

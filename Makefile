@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test system-test-deps lint bench
+.PHONY: run test install install-test system-test-deps bench-deps lint bench
 
 run: install
 	@mkdir -p var
@@ -49,5 +49,15 @@ system-test-deps:
 lint: install-test
 	$(VENV)/bin/ruff check .
 
-bench: install-test
+# nginx for bench/web_static and wrk as the load generator of bench/web; the
+# benches fall back to Python threads without wrk, and skip (d)/(e) without nginx.
+bench-deps:
+	@if command -v nginx >/dev/null && command -v wrk >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    nginx wrk >/dev/null; \
+	else echo "warning: nginx or wrk is missing and cannot be installed here"; fi
+
+bench: install-test bench-deps
 	$(PY) bench/web
+	$(PY) bench/web_static

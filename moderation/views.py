@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
 from django.urls import reverse_lazy
+from django.utils import timezone
 from wagtail.models import Page, TaskState, WorkflowState
 
 from . import creators
@@ -166,12 +167,30 @@ def _upload_widget():
         return ""
 
 
+def _renewal_urgent(profile, renewal, renewal_form) -> bool:
+    """Whether the renewal form belongs at the top of the portal, open.
+
+    It does once the expiry reminder is due, when publishing is suspended, a
+    renewal is under review or was rejected, or the creator's form has errors;
+    otherwise it waits folded at the foot of the page.
+    """
+    days_left = (profile.credential_valid_until - timezone.localdate()).days
+    return (
+        profile.status == CreatorStatus.SUSPENDED
+        or days_left <= creators.REMINDER_DAYS
+        or (renewal is not None and renewal.status in ("pending", "rejected"))
+        or (renewal_form is not None and renewal_form.is_bound)
+    )
+
+
 def _portal_context(request, profile, renewal_form=None):
+    renewal = profile.renewals.first()
     return {
         "profile": profile,
         "approved": profile.status == CreatorStatus.APPROVED,
         "can_renew": profile.status in RENEWABLE,
-        "renewal": profile.renewals.first(),
+        "renewal": renewal,
+        "renewal_urgent": _renewal_urgent(profile, renewal, renewal_form),
         "renewal_form": renewal_form or RenewalForm(),
         "submissions": _submissions(request.user) if profile.column_id else [],
         "inbox": InboxMessage.objects.filter(user=request.user)[:10],

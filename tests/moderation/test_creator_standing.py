@@ -201,3 +201,29 @@ def test_creators_cannot_decide_renewals(client, make_creator, scan_file):
     assert response.status_code in (302, 403)
     renewal.refresh_from_db()
     assert renewal.status == "pending"
+
+
+@pytest.mark.parametrize("valid_days, urgent", [(365, False), (20, True), (-2, True)])
+def test_the_renewal_form_opens_at_the_top_only_when_it_is_needed(
+    client, make_creator, valid_days, urgent
+):
+    creator = make_creator()
+    if valid_days < 0:
+        creators.suspend(expire(creator, -valid_days), "资质证书已过期")
+    else:
+        profile = creator.creator_profile
+        profile.credential_valid_until = timezone.localdate() + datetime.timedelta(
+            days=valid_days
+        )
+        profile.save(update_fields=["credential_valid_until"])
+    client.force_login(creator)
+
+    html = client.get("/creators/").content.decode()
+
+    renewal = html.index('data-testid="renewal"')
+    writing = html.find("<h2>写稿</h2>")
+    tag = html[html.rindex("<details", 0, renewal) : html.index(">", renewal)]
+    assert (" open" in tag) is urgent
+    if writing != -1:
+        # Open above the writing tools when due, folded below everything else.
+        assert (renewal < writing) is urgent

@@ -22,6 +22,7 @@ from .models import (
     CreatorProfile,
     CreatorStatus,
     InboxMessage,
+    RenewalStatus,
 )
 
 logger = logging.getLogger("pufa.moderation")
@@ -178,7 +179,7 @@ def _renewal_urgent(profile, renewal, renewal_form) -> bool:
     return (
         profile.status == CreatorStatus.SUSPENDED
         or days_left <= creators.REMINDER_DAYS
-        or (renewal is not None and renewal.status in ("pending", "rejected"))
+        or (renewal is not None and renewal.status in (RenewalStatus.PENDING, RenewalStatus.REJECTED))
         or (renewal_form is not None and renewal_form.is_bound)
     )
 

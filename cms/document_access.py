@@ -9,15 +9,17 @@ background task after every save, and a publish refreshes the published
 item's entry at once (below), so a document is reachable the moment the
 article linking it is, not when the worker gets to it. A draft that links a
 document does not make it public, and unpublishing the last item that links
-it makes it private again.
+it makes it private again and purges its URL from the CDN.
 """
 
 import logging
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.dispatch import receiver
+from wagtail.documents import get_document_model
 from wagtail.models import Page, ReferenceIndex
-from wagtail.signals import page_published, published
+from wagtail.signals import page_published, page_unpublished, published, unpublished
 
 logger = logging.getLogger("pufa.media")
 
@@ -63,3 +65,33 @@ def index_references_on_publish(sender, instance, **kwargs):
     target = instance.specific if isinstance(instance, Page) else instance
     if ReferenceIndex.is_indexed(type(target)):
         ReferenceIndex.create_or_update_for_object(target)
+
+
+def linked_documents(item):
+    """Return the documents ``item`` links, as the reference index knows them."""
+    document_model = get_document_model()
+    document_type = ContentType.objects.get_for_model(document_model)
+    ids = ReferenceIndex.get_references_for_object(item).filter(
+        to_content_type=document_type
+    )
+    return list(
+        document_model.objects.filter(pk__in=ids.values_list("to_object_id", flat=True))
+    )
+
+
+@receiver(page_unpublished)
+@receiver(unpublished)
+def purge_documents_on_unpublish(sender, instance, **kwargs):
+    """After the commit, purge the documents no live item links any more."""
+    from .media_publishing import purge_urls
+
+    item = instance.specific if isinstance(instance, Page) else instance
+
+    def purge():
+        try:
+            closed = [doc for doc in linked_documents(item) if not used_by_live_item(doc)]
+            purge_urls([doc.url for doc in closed])
+        except Exception:
+            logger.exception("document purge failed item=%s", item.pk)
+
+    transaction.on_commit(purge)

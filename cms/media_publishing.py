@@ -135,7 +135,7 @@ def sync_public_images() -> dict:
     for image in get_image_model().objects.all():
         if public.exists(image.file.name):
             # An original written before originals were private.
-            _purge([public.url(image.file.name)])
+            purge_urls([public.url(image.file.name)])
             public.delete(image.file.name)
         if image.pk in used:
             image.make_public()
@@ -143,11 +143,12 @@ def sync_public_images() -> dict:
         elif image.is_public or image.renditions.exists():
             if image.is_public:
                 made_private += 1
-            _purge(image.make_private())
+            purge_urls(image.make_private())
     return {"public": made_public, "private": made_private}
 
 
-def _purge(urls: list[str]) -> None:
+def purge_urls(urls: list[str]) -> None:
+    """Purge site-relative or absolute media URLs from the configured CDN."""
     if not urls:
         return
     from django.conf import settings
@@ -183,7 +184,7 @@ def _on_publish(instance):
 def _on_unpublish(instance):
     def withdraw():
         try:
-            _purge(withdraw_item_media(instance))
+            purge_urls(withdraw_item_media(instance))
         except Exception:
             logger.exception("media withdrawal failed item=%s", instance.pk)
 

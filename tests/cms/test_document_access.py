@@ -76,3 +76,33 @@ def test_publishing_an_article_that_links_it_opens_it_and_unpublishing_closes_it
     article.unpublish()
 
     assert _download(client, document)[0] == 404
+
+
+def test_unpublishing_purges_the_document_from_the_cdn_once_no_live_item_links_it(
+    document, make_article, settings, purge_server, django_capture_on_commit_callbacks
+):
+    from tests.cms.test_caching import DUMMY_TASKS, run_purge_tasks
+
+    settings.WAGTAILFRONTENDCACHE = {
+        "cdn": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": f"http://127.0.0.1:{purge_server.server_port}",
+        }
+    }
+    settings.TASKS = DUMMY_TASKS
+    first = make_article(publish=False, body=_linking(document))
+    second = make_article(publish=False, body=_linking(document))
+    for article in (first, second):
+        article.save_revision().publish()
+
+    def purged_after_unpublishing(article):
+        purge_server.purged.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            article.refresh_from_db()
+            article.unpublish()
+        run_purge_tasks()
+        return [path for _host, path in purge_server.purged]
+
+    # The second article still links it: it stays public and cached.
+    assert document.url not in purged_after_unpublishing(first)
+    assert document.url in purged_after_unpublishing(second)

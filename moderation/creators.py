@@ -324,13 +324,16 @@ def standing_problems(user_ids, today=None):
 
 # Renewal ----------------------------------------------------------------------
 
+# Who may file a renewed credential: creators in standing, or suspended ones.
+RENEWABLE = (CreatorStatus.APPROVED, CreatorStatus.SUSPENDED)
+
 
 @transaction.atomic
 def request_renewal(profile, valid_from, valid_until, scan):
     """File a renewed credential for a reviewer; return the pending renewal."""
     from .models import CredentialRenewal, RenewalStatus
 
-    if profile.status not in (CreatorStatus.APPROVED, CreatorStatus.SUSPENDED):
+    if profile.status not in RENEWABLE:
         raise ValueError("只有已通过或已暂停发布的创作者可以更新资质。")
     if profile.renewals.filter(status=RenewalStatus.PENDING).exists():
         raise ValueError("您已有一份资质更新在审核中，请等待审核结果。")

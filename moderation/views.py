@@ -28,8 +28,6 @@ from .models import (
 logger = logging.getLogger("pufa.moderation")
 
 PORTAL_LOGIN_URL = reverse_lazy("moderation:login")
-# Who may file a renewed credential: creators in standing, or suspended ones.
-RENEWABLE = (CreatorStatus.APPROVED, CreatorStatus.SUSPENDED)
 
 
 def apply(request):
@@ -189,7 +187,7 @@ def _portal_context(request, profile, renewal_form=None):
     return {
         "profile": profile,
         "approved": profile.status == CreatorStatus.APPROVED,
-        "can_renew": profile.status in RENEWABLE,
+        "can_renew": profile.status in creators.RENEWABLE,
         "renewal": renewal,
         "renewal_urgent": _renewal_urgent(profile, renewal, renewal_form),
         "renewal_form": renewal_form or RenewalForm(),

@@ -24,7 +24,7 @@ from wagtail.signals import page_published, page_unpublished, published, unpubli
 logger = logging.getLogger("pufa.media")
 
 
-def _page_ids(rows) -> list[int]:
+def _integer_keys(rows) -> list[int]:
     return [int(value) for value in rows if str(value).isdigit()]
 
 
@@ -32,7 +32,7 @@ def used_by_live_item(document) -> bool:
     """Return True if a live, public page or a live snippet links ``document``."""
     references = ReferenceIndex.get_references_to(document)
     page_type = ContentType.objects.get_for_model(Page)
-    page_ids = _page_ids(
+    page_ids = _integer_keys(
         references.filter(base_content_type=page_type).values_list(
             "object_id", flat=True
         )
@@ -71,12 +71,12 @@ def linked_documents(item):
     """Return the documents ``item`` links, as the reference index knows them."""
     document_model = get_document_model()
     document_type = ContentType.objects.get_for_model(document_model)
+    # to_object_id is text (it holds any model's key): compare in Python.
     ids = ReferenceIndex.get_references_for_object(item).filter(
         to_content_type=document_type
     )
-    return list(
-        document_model.objects.filter(pk__in=ids.values_list("to_object_id", flat=True))
-    )
+    keys = _integer_keys(ids.values_list("to_object_id", flat=True))
+    return list(document_model.objects.filter(pk__in=keys)) if keys else []
 
 
 @receiver(page_unpublished)
@@ -89,7 +89,11 @@ def purge_documents_on_unpublish(sender, instance, **kwargs):
 
     def purge():
         try:
-            closed = [doc for doc in linked_documents(item) if not used_by_live_item(doc)]
+            # A savepoint: a failure here must not break the caller's transaction.
+            with transaction.atomic():
+                closed = [
+                    doc for doc in linked_documents(item) if not used_by_live_item(doc)
+                ]
             purge_urls([doc.url for doc in closed])
         except Exception:
             logger.exception("document purge failed item=%s", item.pk)

@@ -217,9 +217,7 @@ def approve(profile, reviewer, reason="", names_checked=False):
         raise ValueError("不能审核自己的申请。")
 
     _grant_publishing(profile, reviewer)
-    profile.decided_at = timezone.now()
-    profile.decided_by = reviewer
-    profile.decision_reason = reason
+    profile.record_decision(reviewer, reason)
     profile.save()
 
     record("creator.approve", actor=reviewer, obj=profile, data={"reason": reason})
@@ -240,9 +238,7 @@ def reject(profile, reviewer, reason):
     if profile.status not in (CreatorStatus.PENDING, CreatorStatus.UNVERIFIED):
         raise ValueError("只有待审核的申请可以驳回。")
     profile.status = CreatorStatus.REJECTED
-    profile.decided_at = timezone.now()
-    profile.decided_by = reviewer
-    profile.decision_reason = reason
+    profile.record_decision(reviewer, reason)
     profile.save()
     record("creator.reject", actor=reviewer, obj=profile, data={"reason": reason})
     tell(
@@ -375,9 +371,7 @@ def approve_renewal(renewal, reviewer, reason=""):
         _grant_publishing(profile, reviewer)
     profile.save()
     renewal.status = RenewalStatus.APPROVED
-    renewal.decided_at = timezone.now()
-    renewal.decided_by = reviewer
-    renewal.decision_reason = reason
+    renewal.record_decision(reviewer, reason)
     renewal.save()
 
     record(
@@ -409,9 +403,7 @@ def reject_renewal(renewal, reviewer, reason):
     if renewal.status != RenewalStatus.PENDING:
         raise ValueError("该资质更新已处理。")
     renewal.status = RenewalStatus.REJECTED
-    renewal.decided_at = timezone.now()
-    renewal.decided_by = reviewer
-    renewal.decision_reason = reason
+    renewal.record_decision(reviewer, reason)
     renewal.save()
     profile = renewal.profile
     record(

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from wagtail.models import AbstractGroupApprovalTask, Task, TaskState
 
 from cms.encryption import EncryptedTextField, mask
@@ -44,7 +45,31 @@ class CreatorStatus(models.TextChoices):
     SUSPENDED = "suspended", "已暂停发布"
 
 
-class CreatorProfile(models.Model):
+class ReviewerDecision(models.Model):
+    """Who decided on an application or a renewal, when, and why."""
+
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    decision_reason = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        abstract = True
+
+    def record_decision(self, reviewer, reason) -> None:
+        """Note the decision on the instance; the caller saves it."""
+        self.decided_at = timezone.now()
+        self.decided_by = reviewer
+        self.decision_reason = reason
+
+
+class CreatorProfile(ReviewerDecision):
     """A creator's application and, once approved, their standing."""
 
     user = models.OneToOneField(
@@ -81,16 +106,6 @@ class CreatorProfile(models.Model):
     manual_review_reasons = models.JSONField("需人工核实的原因", default=list)
     applied_at = models.DateTimeField("申请时间", auto_now_add=True)
     email_verified_at = models.DateTimeField("邮箱验证时间", null=True, blank=True)
-    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="审核人",
-    )
-    decision_reason = models.TextField("审核意见", blank=True)
     suspended_reason = models.CharField("暂停原因", max_length=255, blank=True)
     expiry_reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
 
@@ -155,7 +170,7 @@ class RenewalStatus(models.TextChoices):
     REJECTED = "rejected", "未通过"
 
 
-class CredentialRenewal(models.Model):
+class CredentialRenewal(ReviewerDecision):
     """A creator's renewed credential, waiting for a reviewer or decided."""
 
     profile = models.ForeignKey(
@@ -177,16 +192,6 @@ class CredentialRenewal(models.Model):
         db_index=True,
     )
     requested_at = models.DateTimeField("提交时间", auto_now_add=True)
-    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="审核人",
-    )
-    decision_reason = models.TextField("审核意见", blank=True)
 
     class Meta:
         verbose_name = "资质更新"
